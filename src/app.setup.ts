@@ -1,0 +1,68 @@
+// Everything main.ts and the e2e tests both apply to a Nest app: prefix, OpenAPI, dashboard serving.
+import { Logger } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppConfig, type LogLevel, LOG_LEVELS } from './config/app-config';
+
+export const API_PREFIX = 'api';
+
+/** Nest log levels enabled for a configured LOG_LEVEL (that level and everything more severe). */
+export function logLevels(level: LogLevel): LogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
+}
+
+export async function setupApp(app: NestExpressApplication): Promise<void> {
+  const config = app.get(AppConfig);
+  app.setGlobalPrefix(API_PREFIX);
+  app.enableShutdownHooks();
+  app.enableCors({ origin: true });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tickerboard API')
+      .setDescription('Instruments and historical quotes: ticks, OHLCV candles, snapshots.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup(`${API_PREFIX}/docs`, app, document, {
+    jsonDocumentUrl: `${API_PREFIX}/docs-json`,
+  });
+  await setupClient(app, config);
+}
+
+const CLIENT_ROOT = resolve('client');
+const CLIENT_DIST = join(CLIENT_ROOT, 'dist');
+
+async function setupClient(app: NestExpressApplication, config: AppConfig): Promise<void> {
+  const logger = new Logger('Dashboard');
+  const mode = config.client === 'auto' ? (config.production ? 'static' : 'vite') : config.client;
+  if (mode === 'off') return;
+  if (mode === 'static') {
+    if (!existsSync(join(CLIENT_DIST, 'index.html'))) {
+      logger.warn(`No built dashboard in ${CLIENT_DIST}: run "npm run build:client".`);
+      return;
+    }
+    app.useStaticAssets(CLIENT_DIST, { index: 'index.html', maxAge: '1h' });
+    return;
+  }
+  // Development: Vite serves and transforms client/ on request, so client edits need no rebuild.
+  const { createServer } = await import('vite');
+  const vite = await createServer({
+    configFile: join(CLIENT_ROOT, 'vite.config.ts'),
+    root: CLIENT_ROOT,
+    server: { middlewareMode: true, hmr: false },
+    appType: 'spa',
+    logLevel: 'warn',
+  });
+  // The API and docs stay Nest's: only other paths reach Vite.
+  const apiPath = `/${API_PREFIX}`;
+  app.use((req: { url: string }, res: unknown, next: () => void) =>
+    req.url === apiPath || req.url.startsWith(`${apiPath}/`)
+      ? next()
+      : vite.middlewares(req as never, res as never, next),
+  );
+  app.getHttpServer().on('close', () => void vite.close());
+  logger.log('Serving the dashboard from client/ through Vite (development mode)');
+}

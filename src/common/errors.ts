@@ -1,0 +1,53 @@
+// Typed domain errors. Each transport has one mapper from these to its documented error shape.
+import type { ErrorCode } from '../contracts';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+  abstract readonly status: number;
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnknownSymbolError extends DomainError {
+  readonly code = 'UNKNOWN_SYMBOL';
+  readonly status = 404;
+  constructor(readonly symbols: string[]) {
+    super(
+      symbols.length === 1
+        ? `Unknown symbol: ${symbols[0]}`
+        : `Unknown symbols: ${symbols.join(', ')}`,
+      { symbols },
+    );
+  }
+}
+
+/** One or more bad request parameters; `problems` names each one. */
+export class InvalidPayloadError extends DomainError {
+  readonly code = 'INVALID_PAYLOAD';
+  readonly status = 400;
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '), { problems });
+  }
+}
+
+export class LimitExceededError extends DomainError {
+  readonly code = 'LIMIT_EXCEEDED';
+  readonly status = 400;
+}
+
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  readonly status = 429;
+}
+
+export const HTTP_REASON: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};

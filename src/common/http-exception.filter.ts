@@ -1,0 +1,63 @@
+// Maps every error reaching an HTTP handler to {statusCode, error, message[, code, details]}.
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import type { ApiErrorBody, ErrorCode } from '../contracts';
+import { DomainError, HTTP_REASON } from './errors';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'INVALID_PAYLOAD',
+  404: 'NOT_FOUND',
+  429: 'RATE_LIMITED',
+};
+
+export function toErrorBody(exception: unknown): ApiErrorBody {
+  if (exception instanceof DomainError) {
+    return {
+      statusCode: exception.status,
+      error: HTTP_REASON[exception.status] ?? 'Error',
+      message: exception.message,
+      code: exception.code,
+      ...(exception.details !== undefined ? { details: exception.details } : {}),
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const res = exception.getResponse();
+    let message = exception.message;
+    if (typeof res === 'object' && res !== null && 'message' in res) {
+      const m = (res as { message: unknown }).message;
+      message = Array.isArray(m) ? m.join('; ') : String(m);
+    }
+    // A body the JSON parser could not read is the client's fault, not ours.
+    const code = CODE_BY_STATUS[status] ?? (status < 500 ? 'INVALID_PAYLOAD' : 'INTERNAL');
+    return { statusCode: status, error: HTTP_REASON[status] ?? exception.name, message, code };
+  }
+  return {
+    statusCode: 500,
+    error: HTTP_REASON[500],
+    message: 'Internal server error',
+    code: 'INTERNAL',
+  };
+}
+
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    // Socket handlers answer through their acknowledgements; this filter is for HTTP only.
+    if (host.getType() !== 'http') return;
+    const body = toErrorBody(exception);
+    if (body.statusCode >= 500)
+      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    res.status(body.statusCode).json(body);
+  }
+}

@@ -1,0 +1,126 @@
+// Typed, validated configuration. This is the one place that reads process.env.
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const CLIENT_MODES = ['auto', 'static', 'vite', 'off'] as const;
+export type ClientMode = (typeof CLIENT_MODES)[number];
+
+export class AppConfig {
+  /** HTTP and Socket.IO port; 0 picks a free one. */
+  readonly port: number = 3000;
+  readonly host: string = '0.0.0.0';
+  /** Seed of the market simulator: the same seed gives the same prices. */
+  readonly seed: number = 42;
+  /** Combined ticks per second across the whole catalog. */
+  readonly tickRate: number = 300;
+  readonly dataDir: string = './data';
+  /** postgres://... selects PostgreSQL; unset or sqlite: uses the embedded SQLite file under dataDir. */
+  readonly databaseUrl: string | undefined = undefined;
+  readonly logLevel: LogLevel = 'log';
+  /** Raw tick retention in hours. */
+  readonly tickRetentionHours: number = 24;
+  /** How often buffered ticks and candles are written to the store. */
+  readonly flushMs: number = 500;
+  /** Skip the first-start history backfill (tests that want an empty store). */
+  readonly backfill: boolean = true;
+  /** Gateway batch window: at most one `ticks` frame per socket per window; 0 sends per tick. */
+  readonly batchMs: number = 25;
+  readonly maxSubscriptions: number = 500;
+  /** Control messages (subscribe, unsubscribe, subscriptions) per second per socket. */
+  readonly controlRate: number = 20;
+  /** Unsent bytes on one socket before it is switched to conflation. */
+  readonly slowClientBytes: number = 1_048_576;
+  /** How the dashboard is served: built files, Vite middleware (development), or not at all. */
+  readonly client: ClientMode = 'auto';
+  readonly production: boolean = false;
+
+  constructor(values: Partial<AppConfig> = {}) {
+    Object.assign(this, values);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = raw.trim().toLowerCase() as T;
+  if (!allowed.includes(value))
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL?.trim();
+  if (!raw) return undefined;
+  if (/^(postgres|postgresql):\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL', `is not a valid URL: "${raw}"`);
+    }
+    return raw;
+  }
+  if (/^sqlite:/.test(raw)) return raw;
+  throw new ConfigError(
+    'DATABASE_URL',
+    `must start with postgres:// (or sqlite: for the embedded store), got "${raw}"`,
+  );
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const seed = env.SEED?.trim();
+  if (seed !== undefined && seed !== '' && !/^\d{1,15}$/.test(seed))
+    throw new ConfigError('SEED', `must be a non-negative integer, got "${env.SEED}"`);
+  const defaults = new AppConfig();
+  const production = env.NODE_ENV === 'production';
+  const values: Partial<AppConfig> = {
+    port: int(env, 'PORT', 0, 65535),
+    host: env.HOST?.trim() || undefined,
+    seed: seed ? Number(seed) : undefined,
+    tickRate: int(env, 'TICK_RATE', 1, 100_000),
+    dataDir: env.DATA_DIR?.trim() || undefined,
+    databaseUrl: databaseUrl(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS),
+    tickRetentionHours: int(env, 'TICK_RETENTION_HOURS', 1, 24 * 365),
+    flushMs: int(env, 'FLUSH_MS', 10, 1000),
+    backfill: bool(env, 'BACKFILL'),
+    batchMs: int(env, 'BATCH_MS', 0, 1000),
+    maxSubscriptions: int(env, 'MAX_SUBSCRIPTIONS', 1, 100_000),
+    controlRate: int(env, 'CONTROL_RATE', 1, 10_000),
+    slowClientBytes: int(env, 'SLOW_CLIENT_BYTES', 16_384, 1 << 30),
+    client: oneOf(env, 'CLIENT', CLIENT_MODES),
+    production,
+  };
+  const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  return new AppConfig({ ...defaults, ...defined });
+}

@@ -1,0 +1,83 @@
+// The Socket.IO protocol: event names and the typed event maps used by gateway, client and tests.
+import type { Interval, LiveCandle, Snapshot, Tick, ErrorCode } from './market';
+
+export type Channel = 'ticks' | 'candles';
+export type StreamMode = 'full' | 'conflated';
+
+export interface SubscribeRequest {
+  symbols: string[];
+  channel?: Channel;
+  interval?: Interval;
+  mode?: StreamMode;
+  throttleMs?: number;
+  /** Last `seq` the client holds per symbol; full-mode ticks only. */
+  resume?: Record<string, number>;
+}
+
+export interface UnsubscribeRequest {
+  symbols: string[];
+  channel?: Channel;
+  interval?: Interval;
+}
+
+export interface Subscription {
+  symbol: string;
+  channel: Channel;
+  interval?: Interval;
+  mode: StreamMode;
+  throttleMs?: number;
+}
+
+export interface AckError {
+  ok: false;
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export interface SubscribeOk {
+  ok: true;
+  subscriptions: Subscription[];
+  /** Ticks channel: snapshots of the newly subscribed symbols. Candles channel: their open candles. */
+  snapshot: Array<Snapshot | LiveCandle>;
+  /** Symbols whose `resume` point is older than what the server keeps: reload them over REST. */
+  unresumable?: string[];
+}
+
+export interface SubscriptionsOk {
+  ok: true;
+  subscriptions: Subscription[];
+}
+
+export type SubscribeAck = SubscribeOk | AckError;
+export type SubscriptionsAck = SubscriptionsOk | AckError;
+
+export interface Notice {
+  type: 'conflated' | 'shutdown' | 'disconnecting' | string;
+  message: string;
+  [extra: string]: unknown;
+}
+
+export const EVENTS = {
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  subscriptions: 'subscriptions',
+  ticks: 'ticks',
+  candles: 'candles',
+  notice: 'notice',
+} as const;
+
+export interface ServerToClientEvents {
+  ticks: (ticks: Tick[]) => void;
+  candles: (candles: LiveCandle[]) => void;
+  notice: (notice: Notice) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (req: SubscribeRequest, ack: (res: SubscribeAck) => void) => void;
+  unsubscribe: (req: UnsubscribeRequest, ack: (res: SubscriptionsAck) => void) => void;
+  subscriptions: (ack: (res: SubscriptionsAck) => void) => void;
+}
+
+/** Socket.IO room for one symbol's stream. */
+export function roomName(channel: Channel, symbol: string, interval?: Interval): string {
+  return channel === 'ticks' ? `t:${symbol}` : `c:${interval}:${symbol}`;
+}

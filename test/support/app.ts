@@ -1,0 +1,74 @@
+// Starts the real Tickerboard app on an ephemeral port for e2e specs.
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { AppModule } from '../../src/app.module';
+import { setupApp } from '../../src/app.setup';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contracts';
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestApp {
+  app: NestExpressApplication;
+  url: string;
+  config: AppConfig;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Env overrides are read exactly as the server reads its environment. */
+export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tickerboard-e2e-'));
+  const config = loadConfig({
+    PORT: '0',
+    CLIENT: 'off',
+    BACKFILL: 'false',
+    TICK_RATE: '400',
+    LOG_LEVEL: 'error',
+    DATA_DIR: dataDir,
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
+  await setupApp(app);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    url,
+    config,
+    dataDir,
+    close: async () => {
+      await app.close();
+      if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function connect(url: string, opts: Parameters<typeof io>[1] = {}): Promise<TestSocket> {
+  const socket: TestSocket = io(url, { transports: ['websocket'], forceNew: true, ...opts });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Resolves when `predicate` holds, polling every 10 ms, or rejects after `ms`. */
+export async function waitFor(
+  predicate: () => boolean,
+  ms = 5000,
+  what = 'condition',
+): Promise<void> {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
