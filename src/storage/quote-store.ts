@@ -1,0 +1,75 @@
+// The seam for stored market data: SQLite embedded by default, PostgreSQL for shared deployments.
+import type { Candle, Interval, Tick } from '../contracts';
+
+export interface CandleRow extends Candle {
+  symbol: string;
+  interval: Interval;
+}
+
+/** One unit of work for the store, written in a single transaction. */
+export interface WriteBatch {
+  ticks: readonly Tick[];
+  /** Inserted, or replacing the stored candle of the same (symbol, interval, t). */
+  candles: readonly CandleRow[];
+}
+
+export interface TickQuery {
+  /** ts >= fromTs */
+  fromTs?: number;
+  /** ts < toTs */
+  toTs?: number;
+  /** seq > afterSeq */
+  afterSeq?: number;
+  limit: number;
+  /** 'asc': the first `limit` matches; 'latest': the last `limit` matches. Results are always ascending by seq. */
+  order: 'asc' | 'latest';
+}
+
+export interface CandleQuery {
+  /** t >= from */
+  from?: number;
+  /** t < to */
+  to?: number;
+  limit: number;
+  /** 'asc': the first `limit` matches; 'latest': the last `limit` matches. Results are always ascending by t. */
+  order: 'asc' | 'latest';
+}
+
+export interface PruneCutoffs {
+  /** Delete ticks with ts < this. */
+  ticksBefore: number;
+  /** Delete candles of an interval with t < the cutoff; intervals not listed are kept forever. */
+  candlesBefore: Partial<Record<Interval, number>>;
+}
+
+/** A store that cannot be opened or read (corrupt file, unreachable server, bad schema). */
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+export abstract class QuoteStore {
+  /** 'sqlite' or 'postgres', for logs and health. */
+  abstract readonly kind: string;
+  /** Opens the store and creates or migrates its schema. Throws StoreError with a one-line reason. */
+  abstract init(): Promise<void>;
+  abstract close(): Promise<void>;
+  abstract write(batch: WriteBatch): Promise<void>;
+  /** The last stored tick of every symbol that has one. */
+  abstract lastTicks(): Promise<Map<string, Tick>>;
+  /** Lowest seq still stored for a symbol (ticks below it were pruned), or undefined with none. */
+  abstract firstSeq(symbol: string): Promise<number | undefined>;
+  abstract ticks(symbol: string, query: TickQuery): Promise<Tick[]>;
+  abstract candles(symbol: string, interval: Interval, query: CandleQuery): Promise<Candle[]>;
+  /** Latest stored candle of a symbol and interval with t < before (for the previous day's close). */
+  abstract lastCandleBefore(
+    symbol: string,
+    interval: Interval,
+    before: number,
+  ): Promise<Candle | undefined>;
+  abstract prune(cutoffs: PruneCutoffs): Promise<{ ticks: number; candles: number }>;
+  /** True when the store holds no candles and no ticks at all (first start). */
+  abstract isEmpty(): Promise<boolean>;
+}
