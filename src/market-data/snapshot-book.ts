@@ -2,74 +2,71 @@
 import type { Snapshot, Tick } from '../contracts';
 import { utcDay } from './simulator/price-model';
 
-interface DayState {
-  tick: Tick;
-  day: number;
-  open: number;
-  high: number;
-  low: number;
-  prevClose: number;
+/** Day figures known from storage, before or besides the last tick. */
+export interface DaySeed {
+  /** Start of the UTC day that open/high/low belong to (undefined when only prevClose is known). */
+  day?: number;
+  open?: number;
+  high?: number;
+  low?: number;
+  /** Close of the UTC day before `day` (or before today). */
+  prevClose?: number;
 }
 
-export interface DaySeed {
-  /** Start of the UTC day the figures belong to. */
+interface DayState {
+  tick: Tick | undefined;
   day: number;
   open: number;
   high: number;
   low: number;
-  prevClose: number;
+  prevClose: number | undefined;
 }
 
 export class SnapshotBook {
   private readonly states = new Map<string, DayState>();
 
-  /** Starts a symbol from stored figures (its last tick and the day so far). */
-  seed(tick: Tick, day: DaySeed | undefined): void {
-    const today = utcDay(tick.ts);
-    if (day && day.day === today) {
-      this.states.set(tick.symbol, { tick, ...day, day: today });
-    } else {
-      const prevClose = day && day.day < today ? tick.last : (day?.prevClose ?? tick.last);
-      this.states.set(tick.symbol, {
-        tick,
-        day: today,
-        open: tick.last,
-        high: tick.last,
-        low: tick.last,
-        prevClose,
-      });
+  /** Starts a symbol from stored figures: its last tick (if any) and the day's candle so far. */
+  seed(symbol: string, tick: Tick | undefined, seed: DaySeed): void {
+    const hasDay = seed.day !== undefined && seed.open !== undefined;
+    const state: DayState = {
+      tick,
+      day: hasDay ? seed.day! : tick ? utcDay(tick.ts) : -1,
+      open: seed.open ?? tick?.last ?? NaN,
+      high: seed.high ?? tick?.last ?? -Infinity,
+      low: seed.low ?? tick?.last ?? Infinity,
+      prevClose: seed.prevClose,
+    };
+    if (tick && utcDay(tick.ts) > state.day) {
+      // The stored day candle is older than the last tick: start the tick's day from it.
+      state.prevClose = seed.open !== undefined ? (seed.prevClose ?? tick.last) : seed.prevClose;
+      state.day = utcDay(tick.ts);
+      state.open = state.high = state.low = tick.last;
     }
-  }
-
-  /** Sets the previous day's close for a symbol that has no tick yet (history without live data). */
-  setPrevClose(symbol: string, prevClose: number): void {
-    const state = this.states.get(symbol);
-    if (state) state.prevClose = prevClose;
+    this.states.set(symbol, state);
   }
 
   apply(tick: Tick): void {
-    const state = this.states.get(tick.symbol);
     const price = tick.last;
+    let state = this.states.get(tick.symbol);
     if (!state) {
-      this.states.set(tick.symbol, {
-        tick,
-        day: utcDay(tick.ts),
-        open: price,
-        high: price,
-        low: price,
-        prevClose: price,
-      });
-      return;
+      state = { tick, day: -1, open: price, high: price, low: price, prevClose: undefined };
+      this.states.set(tick.symbol, state);
     }
     const day = utcDay(tick.ts);
     if (day !== state.day) {
-      state.prevClose = state.tick.last;
-      state.day = day;
-      state.open = state.high = state.low = price;
+      if (state.day >= 0) {
+        // A new UTC day: yesterday's close is the last price seen before it.
+        state.prevClose = state.tick?.last ?? state.prevClose;
+      }
+      if (state.day < day) {
+        state.day = day;
+        state.open = state.high = state.low = price;
+      }
     } else {
       if (price > state.high) state.high = price;
       if (price < state.low) state.low = price;
     }
+    state.prevClose ??= state.open;
     state.tick = tick;
   }
 
@@ -79,16 +76,17 @@ export class SnapshotBook {
 
   get(symbol: string): Snapshot | undefined {
     const s = this.states.get(symbol);
-    if (!s) return undefined;
-    const change = s.tick.last - s.prevClose;
+    if (!s?.tick) return undefined;
+    const prevClose = s.prevClose ?? s.open;
+    const change = s.tick.last - prevClose;
     return {
       ...s.tick,
       open: s.open,
       high: s.high,
       low: s.low,
-      prevClose: s.prevClose,
+      prevClose,
       change: Number(change.toFixed(10)),
-      changePct: s.prevClose ? Number(((change / s.prevClose) * 100).toFixed(4)) : 0,
+      changePct: prevClose ? Number(((change / prevClose) * 100).toFixed(4)) : 0,
     };
   }
 }

@@ -1,0 +1,62 @@
+// Control-message checks: payload parsing, size limit and per-socket rate limiting.
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { InvalidPayloadError, RateLimitedError } from '../common/errors';
+import { describeValidationErrors } from '../common/validation';
+
+/** Largest control payload accepted, as JSON bytes. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+export function parsePayload<T extends object>(cls: new () => T, payload: unknown): T {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new InvalidPayloadError(['payload must be an object such as {"symbols": ["AAPL"]}']);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(payload));
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    throw new InvalidPayloadError([`payload is ${bytes} bytes; the limit is ${MAX_PAYLOAD_BYTES}`]);
+  }
+  const dto = plainToInstance(cls, payload);
+  const errors = validateSync(dto, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length) throw new InvalidPayloadError(describeValidationErrors(errors));
+  return dto;
+}
+
+/** Token bucket: `rate` control messages per second, bursts up to `rate`. */
+export class RateLimiter {
+  private tokens: number;
+  private last: number;
+  /** Rejections in the current second, to tell a burst from a flood. */
+  private rejected = 0;
+  private rejectedSince = 0;
+
+  constructor(
+    private readonly rate: number,
+    now: number,
+  ) {
+    this.tokens = rate;
+    this.last = now;
+  }
+
+  /** Throws RateLimitedError when over the rate. */
+  take(now: number): void {
+    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return;
+    }
+    if (now - this.rejectedSince > 1000) {
+      this.rejectedSince = now;
+      this.rejected = 0;
+    }
+    this.rejected++;
+    throw new RateLimitedError(
+      `Too many control messages: the limit is ${this.rate} per second per connection`,
+    );
+  }
+
+  /** True when the client keeps sending far past the limit: it is flooding, not bursting. */
+  flooding(): boolean {
+    return this.rejected > this.rate * 5;
+  }
+}

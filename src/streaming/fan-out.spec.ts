@@ -1,0 +1,197 @@
+import type { LiveCandle, Notice, Tick } from '../contracts';
+import { FanOut, type ClientSink } from './fan-out';
+
+class FakeSink implements ClientSink {
+  packets: string[] = [];
+  notices: Notice[] = [];
+  buffered = 0;
+  disconnected: string | undefined;
+  write(packet: string): void {
+    this.packets.push(packet);
+  }
+  bufferedBytes(): number {
+    return this.buffered;
+  }
+  notice(n: Notice): void {
+    this.notices.push(n);
+  }
+  disconnect(reason: string): void {
+    this.disconnected = reason;
+  }
+  /** Decoded `ticks` events, one array per frame. */
+  tickFrames(): Tick[][] {
+    return this.packets
+      .filter((p) => p.startsWith('2["ticks"'))
+      .map((p) => JSON.parse(p.slice(1))[1] as Tick[]);
+  }
+  ticks(): Tick[] {
+    return this.tickFrames().flat();
+  }
+}
+
+let seqs: Record<string, number> = {};
+function tick(symbol: string, ts = 0): Tick {
+  seqs[symbol] = (seqs[symbol] ?? 0) + 1;
+  return {
+    symbol,
+    seq: seqs[symbol],
+    ts,
+    bid: 1,
+    ask: 1.01,
+    last: 1,
+    size: 1,
+    volume: seqs[symbol],
+  };
+}
+
+const options = { slowClientBytes: 1000, maxClientBytes: 5000, degradedThrottleMs: 250 };
+
+describe('FanOut', () => {
+  beforeEach(() => (seqs = {}));
+
+  it('sends one frame per socket per window, carrying every followed symbol', () => {
+    const sut = new FanOut(options);
+    const sink = new FakeSink();
+    const client = sut.addClient(sink);
+    for (const s of ['A', 'B', 'C']) sut.subscribeTicks(client, s, 'full', 1);
+    for (let i = 0; i < 3; i++) for (const s of ['A', 'B', 'C', 'D']) sut.onTick(tick(s));
+    sut.flush(0);
+    expect(sink.tickFrames()).toHaveLength(1);
+    const got = sink.ticks();
+    expect(got).toHaveLength(9);
+    for (const s of ['A', 'B', 'C']) {
+      expect(got.filter((t) => t.symbol === s).map((t) => t.seq)).toEqual([1, 2, 3]);
+    }
+    sut.flush(25);
+    expect(sink.tickFrames()).toHaveLength(1); // nothing new, nothing sent
+  });
+
+  it('isolates symbols: a socket receives only what it follows', () => {
+    const sut = new FanOut(options);
+    const a = new FakeSink();
+    const b = new FakeSink();
+    sut.subscribeTicks(sut.addClient(a), 'A', 'full', 1);
+    sut.subscribeTicks(sut.addClient(b), 'B', 'full', 1);
+    sut.onTick(tick('A'));
+    sut.onTick(tick('B'));
+    sut.flush(0);
+    expect(a.ticks().map((t) => t.symbol)).toEqual(['A']);
+    expect(b.ticks().map((t) => t.symbol)).toEqual(['B']);
+  });
+
+  it('skips ticks the snapshot already covered (fromSeq) within the first window', () => {
+    const sut = new FanOut(options);
+    const early = new FakeSink();
+    sut.subscribeTicks(sut.addClient(early), 'A', 'full', 1);
+    sut.onTick(tick('A')); // seq 1
+    sut.onTick(tick('A')); // seq 2
+    const late = new FakeSink();
+    sut.subscribeTicks(sut.addClient(late), 'A', 'full', 3); // snapshot held seq 2
+    sut.onTick(tick('A')); // seq 3
+    sut.flush(0);
+    expect(early.ticks().map((t) => t.seq)).toEqual([1, 2, 3]);
+    expect(late.ticks().map((t) => t.seq)).toEqual([3]);
+    sut.onTick(tick('A'));
+    sut.flush(25);
+    expect(late.ticks().map((t) => t.seq)).toEqual([3, 4]);
+  });
+
+  it('stops sending after unsubscribe and after the client is removed', () => {
+    const sut = new FanOut(options);
+    const sink = new FakeSink();
+    const client = sut.addClient(sink);
+    sut.subscribeTicks(client, 'A', 'full', 1);
+    sut.subscribeTicks(client, 'B', 'full', 1);
+    sut.unsubscribe(client, { symbol: 'A', channel: 'ticks' });
+    sut.onTick(tick('A'));
+    sut.onTick(tick('B'));
+    sut.flush(0);
+    expect(sink.ticks().map((t) => t.symbol)).toEqual(['B']);
+    sut.removeClient(client);
+    sut.onTick(tick('B'));
+    sut.flush(25);
+    expect(sink.ticks()).toHaveLength(1);
+    expect(sut.followers('B')).toBe(0);
+  });
+
+  it('conflates: at most one tick per symbol per throttle, always the latest', () => {
+    const sut = new FanOut(options);
+    const sink = new FakeSink();
+    sut.subscribeTicks(sut.addClient(sink), 'A', 'conflated', 1, 100);
+    for (let now = 0; now <= 1000; now += 10) {
+      sut.onTick(tick('A', now));
+      sut.onTick(tick('A', now));
+      sut.flush(now);
+    }
+    const got = sink.ticks();
+    expect(got.length).toBeGreaterThanOrEqual(9);
+    expect(got.length).toBeLessThanOrEqual(11);
+    const sentAt = got.map((t) => t.ts);
+    for (let i = 1; i < sentAt.length; i++)
+      expect(sentAt[i] - sentAt[i - 1]).toBeGreaterThanOrEqual(100);
+    // Each sent tick was the latest at its flush: two ticks per flush, so always an even seq.
+    expect(got.every((t) => t.seq % 2 === 0)).toBe(true);
+  });
+
+  it('does not resend an unchanged conflated price', () => {
+    const sut = new FanOut(options);
+    const sink = new FakeSink();
+    sut.subscribeTicks(sut.addClient(sink), 'A', 'conflated', 1, 50);
+    sut.onTick(tick('A'));
+    sut.flush(100);
+    sut.flush(200);
+    sut.flush(300);
+    expect(sink.ticks()).toHaveLength(1);
+  });
+
+  it('conflates a slow socket, tells it so, and disconnects one that still cannot keep up', () => {
+    const sut = new FanOut(options);
+    const sink = new FakeSink();
+    const client = sut.addClient(sink);
+    sut.subscribeTicks(client, 'A', 'full', 1);
+    sut.subscribeTicks(client, 'B', 'full', 1);
+    sink.buffered = 2000;
+    sut.onTick(tick('A'));
+    sut.flush(0);
+    expect(sink.notices).toEqual([
+      expect.objectContaining({ type: 'conflated', symbols: ['A', 'B'], throttleMs: 250 }),
+    ]);
+    expect(sut.subscriptions(client).map((s) => s.mode)).toEqual(['conflated', 'conflated']);
+    const framesBefore = sink.tickFrames().length;
+    for (let now = 10; now < 1000; now += 10) {
+      sut.onTick(tick('A', now));
+      sut.flush(now);
+    }
+    expect(sink.tickFrames().length - framesBefore).toBeLessThanOrEqual(4);
+    sink.buffered = 6000;
+    sut.onTick(tick('A'));
+    sut.flush(2000);
+    expect(sink.notices.at(-1)).toMatchObject({ type: 'disconnecting', reason: 'slow_consumer' });
+    expect(sink.disconnected).toBe('slow consumer');
+    expect(sut.clientCount).toBe(0);
+  });
+
+  it('sends candle updates in one frame per window per socket', () => {
+    const sut = new FanOut(options);
+    const sink = new FakeSink();
+    const client = sut.addClient(sink);
+    sut.subscribeCandles(client, 'A', '1m');
+    const c = (t: number, closed: boolean): LiveCandle => ({
+      symbol: 'A',
+      interval: '1m',
+      t,
+      o: 1,
+      h: 1,
+      l: 1,
+      c: 1,
+      v: 1,
+      n: 1,
+      closed,
+    });
+    sut.onCandles([c(0, true), c(60_000, false), { ...c(0, true), interval: '5m' }]);
+    sut.flush(0);
+    const frames = sink.packets.filter((p) => p.startsWith('2["candles"'));
+    expect(frames).toHaveLength(1);
+    expect(JSON.parse(frames[0].slice(1))[1]).toEqual([c(0, true), c(60_000, false)]);
+  });
+});

@@ -1,0 +1,374 @@
+// The fan-out engine: batches ticks per window, encodes each once, and writes one frame per socket.
+// Pure of Socket.IO: sockets are ClientSinks, so the engine is tested without a server.
+import type { Interval, LiveCandle, Notice, StreamMode, Subscription, Tick } from '../contracts';
+import { roomName } from '../contracts';
+
+/** What the engine needs of a connected socket. */
+export interface ClientSink {
+  /** Writes one Socket.IO packet (e.g. `2["ticks",[...]]`) to the socket. */
+  write(packet: string): void;
+  /** Bytes written but not yet handed to the kernel. */
+  bufferedBytes(): number;
+  notice(notice: Notice): void;
+  disconnect(reason: string): void;
+}
+
+export interface FanOutOptions {
+  /** Unsent bytes past which a socket's full subscriptions are conflated. */
+  slowClientBytes: number;
+  /** Unsent bytes past which a socket is disconnected. */
+  maxClientBytes: number;
+  /** Throttle applied to a slow socket's degraded subscriptions. */
+  degradedThrottleMs: number;
+}
+
+export const DEFAULT_THROTTLE_MS = 250;
+
+interface FullFollower {
+  client: ClientState;
+  /** Ticks below this seq were in the subscriber's snapshot or replay; 0 once passed. */
+  fromSeq: number;
+}
+
+interface ConflatedFollower {
+  client: ClientState;
+  lastSentSeq: number;
+}
+
+class ConflatedGroup {
+  lastRun = 0;
+  readonly followers: ConflatedFollower[] = [];
+  constructor(readonly throttleMs: number) {}
+}
+
+class TickChannel {
+  readonly full: FullFollower[] = [];
+  readonly conflated = new Map<number, ConflatedGroup>();
+  readonly window: Tick[] = [];
+  dirty = false;
+  latest: Tick | undefined;
+  constructor(readonly symbol: string) {}
+
+  get followerCount(): number {
+    let n = this.full.length;
+    for (const g of this.conflated.values()) n += g.followers.length;
+    return n;
+  }
+}
+
+class CandleChannel {
+  readonly followers: ClientState[] = [];
+  pending: string | undefined;
+  dirty = false;
+}
+
+interface SubRecord {
+  sub: Subscription;
+}
+
+export class ClientState {
+  /** Encoded tick fragments queued for this window's frame. */
+  readonly ticks: string[] = [];
+  readonly candles: string[] = [];
+  queued = false;
+  degraded = false;
+  closed = false;
+  readonly subs = new Map<string, SubRecord>();
+  constructor(readonly sink: ClientSink) {}
+}
+
+function swapRemove<T>(list: T[], match: (item: T) => boolean): T | undefined {
+  for (let i = 0; i < list.length; i++) {
+    if (match(list[i])) {
+      const item = list[i];
+      list[i] = list[list.length - 1];
+      list.pop();
+      return item;
+    }
+  }
+  return undefined;
+}
+
+function encodeTicks(ticks: readonly Tick[], fromIndex = 0): string {
+  let out = '';
+  for (let i = fromIndex; i < ticks.length; i++) {
+    out += i === fromIndex ? JSON.stringify(ticks[i]) : `,${JSON.stringify(ticks[i])}`;
+  }
+  return out;
+}
+
+export class FanOut {
+  private readonly tickChannels = new Map<string, TickChannel>();
+  private readonly candleChannels = new Map<string, CandleChannel>();
+  private readonly dirtyTicks: TickChannel[] = [];
+  private readonly dirtyCandles: CandleChannel[] = [];
+  private readonly conflatedChannels = new Set<TickChannel>();
+  private readonly queue: ClientState[] = [];
+  private readonly clients = new Set<ClientState>();
+
+  constructor(private readonly options: FanOutOptions) {}
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  addClient(sink: ClientSink): ClientState {
+    const client = new ClientState(sink);
+    this.clients.add(client);
+    return client;
+  }
+
+  removeClient(client: ClientState): void {
+    client.closed = true;
+    for (const { sub } of [...client.subs.values()]) this.unsubscribe(client, sub);
+    this.clients.delete(client);
+  }
+
+  subscriptions(client: ClientState): Subscription[] {
+    return [...client.subs.values()]
+      .map((r) => r.sub)
+      .sort(
+        (a, b) =>
+          a.channel.localeCompare(b.channel) ||
+          a.symbol.localeCompare(b.symbol) ||
+          (a.interval ?? '').localeCompare(b.interval ?? ''),
+      );
+  }
+
+  has(client: ClientState, sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>): boolean {
+    return client.subs.has(roomName(sub.channel, sub.symbol, sub.interval));
+  }
+
+  existing(
+    client: ClientState,
+    sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>,
+  ): Subscription | undefined {
+    return client.subs.get(roomName(sub.channel, sub.symbol, sub.interval))?.sub;
+  }
+
+  /**
+   * Subscribes a client to a symbol's ticks. In full mode, ticks with seq < fromSeq are not sent
+   * (the snapshot or replay covered them). Replaces an existing ticks subscription of the symbol.
+   */
+  subscribeTicks(
+    client: ClientState,
+    symbol: string,
+    mode: StreamMode,
+    fromSeq: number,
+    throttleMs = DEFAULT_THROTTLE_MS,
+  ): void {
+    const key = roomName('ticks', symbol);
+    const prior = client.subs.get(key);
+    if (prior) this.unsubscribe(client, prior.sub);
+    const channel = this.tickChannel(symbol);
+    let sub: Subscription;
+    if (mode === 'full') {
+      channel.full.push({ client, fromSeq });
+      sub = { symbol, channel: 'ticks', mode };
+    } else {
+      let group = channel.conflated.get(throttleMs);
+      if (!group) channel.conflated.set(throttleMs, (group = new ConflatedGroup(throttleMs)));
+      group.followers.push({ client, lastSentSeq: fromSeq - 1 });
+      this.conflatedChannels.add(channel);
+      sub = { symbol, channel: 'ticks', mode, throttleMs };
+    }
+    client.subs.set(key, { sub });
+  }
+
+  subscribeCandles(client: ClientState, symbol: string, interval: Interval): void {
+    const key = roomName('candles', symbol, interval);
+    if (client.subs.has(key)) return;
+    let channel = this.candleChannels.get(key);
+    if (!channel) this.candleChannels.set(key, (channel = new CandleChannel()));
+    channel.followers.push(client);
+    client.subs.set(key, { sub: { symbol, channel: 'candles', interval, mode: 'full' } });
+  }
+
+  unsubscribe(
+    client: ClientState,
+    sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>,
+  ): void {
+    const key = roomName(sub.channel, sub.symbol, sub.interval);
+    const record = client.subs.get(key);
+    if (!record) return;
+    client.subs.delete(key);
+    if (sub.channel === 'candles') {
+      const channel = this.candleChannels.get(key);
+      if (channel) swapRemove(channel.followers, (c) => c === client);
+      return;
+    }
+    const channel = this.tickChannels.get(sub.symbol);
+    if (!channel) return;
+    if (record.sub.mode === 'full') {
+      swapRemove(channel.full, (f) => f.client === client);
+    } else {
+      const group = channel.conflated.get(record.sub.throttleMs ?? DEFAULT_THROTTLE_MS);
+      if (group) {
+        swapRemove(group.followers, (f) => f.client === client);
+        if (!group.followers.length) channel.conflated.delete(group.throttleMs);
+      }
+      if (!channel.conflated.size) this.conflatedChannels.delete(channel);
+    }
+  }
+
+  /** Per tick: the hot path. One map lookup, one push. */
+  onTick(tick: Tick): void {
+    const channel = this.tickChannels.get(tick.symbol);
+    if (!channel) return;
+    channel.latest = tick;
+    if (channel.full.length === 0) return;
+    channel.window.push(tick);
+    if (!channel.dirty) {
+      channel.dirty = true;
+      this.dirtyTicks.push(channel);
+    }
+  }
+
+  onCandles(candles: readonly LiveCandle[]): void {
+    for (const candle of candles) {
+      const channel = this.candleChannels.get(roomName('candles', candle.symbol, candle.interval));
+      if (!channel || channel.followers.length === 0) continue;
+      const json = JSON.stringify(candle);
+      channel.pending = channel.pending === undefined ? json : `${channel.pending},${json}`;
+      if (!channel.dirty) {
+        channel.dirty = true;
+        this.dirtyCandles.push(channel);
+      }
+    }
+  }
+
+  /** Ends a batch window: every socket with news gets at most one `ticks` and one `candles` frame. */
+  flush(now: number): void {
+    const dirty = this.dirtyTicks;
+    for (let c = 0; c < dirty.length; c++) {
+      const channel = dirty[c];
+      const window = channel.window;
+      const fragment = encodeTicks(window);
+      const firstSeq = window[0].seq;
+      const full = channel.full;
+      for (let i = 0; i < full.length; i++) {
+        const f = full[i];
+        if (f.fromSeq > firstSeq) {
+          // First window after a subscribe: skip what the snapshot or replay already gave.
+          const start = window.findIndex((t) => t.seq >= f.fromSeq);
+          f.fromSeq = 0;
+          if (start < 0) continue;
+          this.enqueue(f.client).ticks.push(encodeTicks(window, start));
+        } else {
+          if (f.fromSeq) f.fromSeq = 0;
+          this.enqueue(f.client).ticks.push(fragment);
+        }
+      }
+      window.length = 0;
+      channel.dirty = false;
+    }
+    dirty.length = 0;
+
+    for (const channel of this.conflatedChannels) {
+      const latest = channel.latest;
+      if (!latest) continue;
+      let json: string | undefined;
+      for (const group of channel.conflated.values()) {
+        if (now - group.lastRun < group.throttleMs) continue;
+        group.lastRun = now;
+        for (const f of group.followers) {
+          if (latest.seq <= f.lastSentSeq) continue;
+          f.lastSentSeq = latest.seq;
+          this.enqueue(f.client).ticks.push((json ??= JSON.stringify(latest)));
+        }
+      }
+    }
+
+    for (const channel of this.dirtyCandles) {
+      const fragment = channel.pending!;
+      for (const client of channel.followers) this.enqueue(client).candles.push(fragment);
+      channel.pending = undefined;
+      channel.dirty = false;
+    }
+    this.dirtyCandles.length = 0;
+
+    const queue = this.queue;
+    for (let i = 0; i < queue.length; i++) this.send(queue[i]);
+    queue.length = 0;
+  }
+
+  /** Tells every client the server is going away. */
+  broadcastNotice(notice: Notice): void {
+    for (const client of this.clients) client.sink.notice(notice);
+  }
+
+  private enqueue(client: ClientState): ClientState {
+    if (!client.queued) {
+      client.queued = true;
+      this.queue.push(client);
+    }
+    return client;
+  }
+
+  private send(client: ClientState): void {
+    client.queued = false;
+    if (client.closed) {
+      client.ticks.length = 0;
+      client.candles.length = 0;
+      return;
+    }
+    const sink = client.sink;
+    if (client.ticks.length) {
+      sink.write(`2["ticks",[${client.ticks.join(',')}]]`);
+      client.ticks.length = 0;
+    }
+    if (client.candles.length) {
+      sink.write(`2["candles",[${client.candles.join(',')}]]`);
+      client.candles.length = 0;
+    }
+    const buffered = sink.bufferedBytes();
+    if (buffered > this.options.slowClientBytes) this.slow(client, buffered);
+  }
+
+  /** A socket that cannot keep up: conflate it first, disconnect it if that is not enough. */
+  private slow(client: ClientState, buffered: number): void {
+    if (buffered > this.options.maxClientBytes) {
+      client.sink.notice({
+        type: 'disconnecting',
+        reason: 'slow_consumer',
+        message: `Disconnecting: ${buffered} bytes unsent even after conflation; the limit is ${this.options.maxClientBytes}`,
+      });
+      client.sink.disconnect('slow consumer');
+      this.removeClient(client);
+      return;
+    }
+    if (client.degraded) return;
+    client.degraded = true;
+    const symbols: string[] = [];
+    for (const { sub } of [...client.subs.values()]) {
+      if (sub.channel !== 'ticks' || sub.mode !== 'full') continue;
+      symbols.push(sub.symbol);
+      this.subscribeTicks(client, sub.symbol, 'conflated', 0, this.options.degradedThrottleMs);
+    }
+    if (symbols.length) {
+      client.sink.notice({
+        type: 'conflated',
+        reason: 'slow_consumer',
+        message: `This connection is not keeping up (${buffered} bytes unsent): ${symbols.length} full subscription(s) now conflated at ${this.options.degradedThrottleMs} ms. Subscribe again with mode 'full' and resume to return.`,
+        symbols: symbols.sort(),
+        throttleMs: this.options.degradedThrottleMs,
+      });
+    }
+  }
+
+  /** Clears a client's degraded mark once it asks for full mode again. */
+  restore(client: ClientState): void {
+    client.degraded = false;
+  }
+
+  private tickChannel(symbol: string): TickChannel {
+    let channel = this.tickChannels.get(symbol);
+    if (!channel) this.tickChannels.set(symbol, (channel = new TickChannel(symbol)));
+    return channel;
+  }
+
+  /** Followers per symbol, for metrics and tests. */
+  followers(symbol: string): number {
+    return this.tickChannels.get(symbol)?.followerCount ?? 0;
+  }
+}
