@@ -1,0 +1,259 @@
+// The stream: the only file that knows the socket's event names. It keeps the server's
+// subscriptions equal to what the page wants, and re-establishes them (resuming by seq) on every connect.
+import { io, type Socket } from 'socket.io-client';
+import {
+  EVENTS,
+  type ClientToServerEvents,
+  type Interval,
+  type LiveCandle,
+  type Notice,
+  type ServerToClientEvents,
+  type Snapshot,
+  type StreamMode,
+  type SubscribeRequest,
+  type Subscription,
+  type Tick,
+} from '../../src/contracts';
+
+type TbSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface CandleSelection {
+  symbol: string;
+  interval: Interval;
+}
+
+export interface StreamHandlers {
+  connected(reconnect: boolean): void;
+  disconnected(reason: string): void;
+  connectError(message: string): void;
+  /** Snapshots from a subscribe acknowledgement. */
+  snapshots(snapshots: Snapshot[]): void;
+  /** Symbols the server could not resume: reload them over REST. */
+  unresumable(symbols: string[]): void;
+  ticks(ticks: Tick[]): void;
+  /** Live candles; the subscribe acknowledgement's open candles arrive here too. */
+  candles(candles: LiveCandle[]): void;
+  /** The candle stream for `sel` is on (true) or could not be had (false, with the reason). */
+  candleStatus(sel: CandleSelection, ok: boolean, reason?: string): void;
+  notice(notice: Notice): void;
+  subscribeFailed(message: string): void;
+  /** These symbols now stream in `mode` (confirmed for 'full'; announced before the switch for 'conflated'). */
+  modes(symbols: string[], mode: StreamMode): void;
+}
+
+export interface StreamOptions {
+  /** Same origin when omitted. */
+  url?: string;
+  /** The watchlist's mode; the focused symbol always streams in full (every tick, resumable). */
+  mode: StreamMode;
+  throttleMs?: number;
+  /** Last seq held per symbol, read at each reconnect. */
+  resumePoints(): Record<string, number>;
+  handlers: StreamHandlers;
+}
+
+export interface MarketStream {
+  setSymbols(symbols: readonly string[]): void;
+  /** The symbol the trader is looking at: streamed in full, resumed by seq after a reconnect. */
+  setFocus(symbol: string | null): void;
+  setCandles(sel: CandleSelection | null): void;
+  readonly isConnected: boolean;
+  close(): void;
+}
+
+const ACK_TIMEOUT_MS = 8_000;
+const MAX_SYMBOLS_PER_REQUEST = 500;
+
+function sameSel(a: CandleSelection | null, b: CandleSelection | null): boolean {
+  return a === b || (!!a && !!b && a.symbol === b.symbol && a.interval === b.interval);
+}
+
+function isLiveCandle(x: unknown): x is LiveCandle {
+  return typeof x === 'object' && x !== null && 'interval' in x && 't' in x;
+}
+
+function isSnapshot(x: unknown): x is Snapshot {
+  return typeof x === 'object' && x !== null && 'seq' in x && 'last' in x;
+}
+
+export function createStream(opts: StreamOptions): MarketStream {
+  const h = opts.handlers;
+  const socketOpts = {
+    transports: ['websocket', 'polling'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 3_000,
+  };
+  const socket: TbSocket = opts.url ? io(opts.url, socketOpts) : io(socketOpts);
+  /** Symbols the page wants, and the ones sent to the server on this connection, with their mode. */
+  const wanted = new Set<string>();
+  const active = new Map<string, StreamMode>();
+  let focus: string | null = null;
+  let candleWanted: CandleSelection | null = null;
+  let candleActive: CandleSelection | null = null;
+  let everConnected = false;
+  let closed = false;
+
+  const modeOf = (symbol: string): StreamMode =>
+    opts.mode === 'full' || symbol === focus ? 'full' : 'conflated';
+
+  async function subscribeTicks(symbols: string[], mode: StreamMode, resume: boolean) {
+    for (let i = 0; i < symbols.length; i += MAX_SYMBOLS_PER_REQUEST) {
+      const chunk = symbols.slice(i, i + MAX_SYMBOLS_PER_REQUEST);
+      const req: SubscribeRequest = { symbols: chunk, channel: 'ticks', mode };
+      if (mode === 'conflated' && opts.throttleMs !== undefined) req.throttleMs = opts.throttleMs;
+      if (resume && mode === 'full') {
+        // Only full-mode ticks can be resumed; the server replays them before its answer.
+        const points = opts.resumePoints();
+        const picked: Record<string, number> = {};
+        for (const s of chunk) if (points[s] !== undefined) picked[s] = points[s];
+        if (Object.keys(picked).length) req.resume = picked;
+      }
+      const previous = new Map(chunk.map((s) => [s, active.get(s)]));
+      for (const s of chunk) active.set(s, mode);
+      // Conflated ticks may arrive before the answer: stop treating seq jumps as gaps now.
+      if (mode === 'conflated') h.modes(chunk, mode);
+      try {
+        const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(EVENTS.subscribe, req);
+        if (!ack.ok) {
+          for (const [s, m] of previous) {
+            if (m) active.set(s, m);
+            else active.delete(s);
+          }
+          h.subscribeFailed(`Could not subscribe to ${chunk.join(', ')}: ${ack.error.message}`);
+          continue;
+        }
+        h.snapshots(ack.snapshot.filter(isSnapshot));
+        if (mode === 'full') h.modes(chunk, mode);
+        if (ack.unresumable?.length) h.unresumable(ack.unresumable);
+      } catch {
+        if (!socket.connected) return; // the next connect subscribes again
+        for (const s of chunk) active.delete(s);
+        h.subscribeFailed('The server did not confirm the subscription in time.');
+      }
+    }
+  }
+
+  async function unsubscribeTicks(symbols: string[]): Promise<void> {
+    for (const s of symbols) active.delete(s);
+    try {
+      await socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck(EVENTS.unsubscribe, { symbols, channel: 'ticks' });
+    } catch {
+      // Unconfirmed: stray ticks for a removed symbol are ignored by the store anyway.
+    }
+  }
+
+  /** Brings the server's tick subscriptions in line with what the page wants. */
+  function syncTicks(resume: boolean): void {
+    if (!socket.connected) return;
+    const remove = [...active.keys()].filter((s) => !wanted.has(s));
+    if (remove.length) void unsubscribeTicks(remove);
+    const byMode: Record<StreamMode, string[]> = { full: [], conflated: [] };
+    for (const s of wanted) {
+      const m = modeOf(s);
+      if (active.get(s) !== m) byMode[m].push(s);
+    }
+    if (byMode.conflated.length) void subscribeTicks(byMode.conflated, 'conflated', resume);
+    if (byMode.full.length) void subscribeTicks(byMode.full, 'full', resume);
+  }
+
+  async function subscribeCandles(sel: CandleSelection): Promise<void> {
+    try {
+      const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(EVENTS.subscribe, {
+        symbols: [sel.symbol],
+        channel: 'candles',
+        interval: sel.interval,
+      });
+      if (!ack.ok) {
+        if (sameSel(sel, candleWanted)) h.candleStatus(sel, false, ack.error.message);
+        return;
+      }
+      // A server without the candles channel answers as if for ticks: check what it confirmed.
+      const confirmed = ack.subscriptions.some(
+        (s: Subscription) =>
+          s.channel === 'candles' && s.symbol === sel.symbol && s.interval === sel.interval,
+      );
+      if (!confirmed) {
+        if (sameSel(sel, candleWanted)) {
+          h.candleStatus(sel, false, 'the server does not stream candles');
+        }
+        return;
+      }
+      if (!sameSel(sel, candleWanted) || !socket.connected) {
+        // The trader moved on while this was in flight.
+        void unsubscribeCandles(sel);
+        return;
+      }
+      candleActive = sel;
+      h.candleStatus(sel, true);
+      const open = ack.snapshot.filter(isLiveCandle);
+      if (open.length) h.candles(open);
+    } catch {
+      if (socket.connected && sameSel(sel, candleWanted)) {
+        h.candleStatus(sel, false, 'the server did not confirm the candle subscription');
+      }
+    }
+  }
+
+  async function unsubscribeCandles(sel: CandleSelection): Promise<void> {
+    try {
+      await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(EVENTS.unsubscribe, {
+        symbols: [sel.symbol],
+        channel: 'candles',
+        interval: sel.interval,
+      });
+    } catch {
+      // Unconfirmed: the chart ignores candles for anything but its selection.
+    }
+  }
+
+  socket.on('connect', () => {
+    const reconnect = everConnected;
+    everConnected = true;
+    active.clear();
+    candleActive = null;
+    h.connected(reconnect);
+    syncTicks(reconnect);
+    if (candleWanted) void subscribeCandles(candleWanted);
+  });
+  socket.on('disconnect', (reason) => {
+    active.clear();
+    candleActive = null;
+    h.disconnected(reason);
+    // The server let go of us deliberately (a restart, say): Socket.IO leaves that to the app.
+    if (reason === 'io server disconnect' && !closed) socket.connect();
+  });
+  socket.on('connect_error', (err) => h.connectError(err.message));
+  socket.on(EVENTS.ticks, (ticks) => h.ticks(ticks));
+  socket.on(EVENTS.candles, (candles) => h.candles(candles));
+  socket.on(EVENTS.notice, (notice) => h.notice(notice));
+
+  return {
+    setSymbols(symbols) {
+      wanted.clear();
+      for (const s of symbols) wanted.add(s);
+      syncTicks(false);
+    },
+    setFocus(symbol) {
+      if (symbol === focus) return;
+      focus = symbol;
+      syncTicks(false);
+    },
+    setCandles(sel) {
+      if (sameSel(sel, candleWanted)) return;
+      candleWanted = sel ? { ...sel } : null;
+      if (!socket.connected) return;
+      if (candleActive) void unsubscribeCandles(candleActive);
+      candleActive = null;
+      if (candleWanted) void subscribeCandles(candleWanted);
+    },
+    get isConnected() {
+      return socket.connected;
+    },
+    close() {
+      closed = true;
+      socket.close();
+    },
+  };
+}
