@@ -1,0 +1,135 @@
+// The servers under test: Tickerboard as built (A) and the baselines (B-D), all pinned to core 0 and
+// driven by the same simulator settings, with the probe preloaded for heap and event-loop delay.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  freePort,
+  procCpuMicros,
+  procRssBytes,
+  spawnPinned,
+  stopGroup,
+  waitForPort,
+  type Pinned,
+} from './proc';
+
+export const ROOT = resolve(__dirname, '..', '..');
+const PROBE = join(ROOT, 'bench', 'lib', 'probe.mjs');
+export const SERVER_CORE = 0;
+/** tsx applies a tsconfig only to the files it includes; this one includes bench/ (decorators). */
+export const TSX_ENV = { TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.spec.json') };
+export const CLIENT_CORE = 1;
+
+export type ServerKind = 'tickerboard' | 'nest-per-tick' | 'socketio-per-tick' | 'ws-batched';
+
+export const SERVER_LABELS: Record<ServerKind, string> = {
+  tickerboard: 'A Tickerboard (as shipped)',
+  'nest-per-tick': 'B NestJS gateway, per-tick room emit',
+  'socketio-per-tick': 'C raw socket.io, per-tick room emit',
+  'ws-batched': 'D raw ws, one pre-encoded frame per batch',
+};
+
+export interface ProbeReading {
+  heapUsed: number;
+  rss: number;
+  external: number;
+  eldP99Ms: number;
+  eldMaxMs: number;
+}
+
+export interface RunningServer {
+  kind: ServerKind;
+  port: number;
+  url: string;
+  proc: Pinned;
+  cpuMicros(): number;
+  rssBytes(): number;
+  probe(opts?: { gc?: boolean; reset?: boolean }): Promise<ProbeReading | undefined>;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  tickRate: number;
+  seed?: number;
+  batchMs?: number;
+  /** Tickerboard only: its env beyond the defaults here. */
+  env?: Record<string, string>;
+}
+
+/** Builds Tickerboard once per harness run, exactly as `npm run build:server` does. */
+export function buildTickerboard(): void {
+  rmSync(join(ROOT, 'tsconfig.build.tsbuildinfo'), { force: true });
+  const out = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (out.status !== 0 || !existsSync(join(ROOT, 'dist', 'main.js')))
+    throw new Error(`nest build failed:\n${out.stdout}\n${out.stderr}`);
+}
+
+export async function startServer(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const seed = String(opts.seed ?? 42);
+  const common = { PORT: String(port), TICK_RATE: String(opts.tickRate), SEED: seed };
+  let dataDir: string | undefined;
+  let proc: Pinned;
+  const nodeFlags = ['--expose-gc', '--import', PROBE];
+  if (kind === 'tickerboard') {
+    dataDir = mkdtempSync(join(tmpdir(), 'tickerboard-bench-'));
+    proc = spawnPinned(SERVER_CORE, [...nodeFlags, join(ROOT, 'dist', 'main.js')], {
+      ...common,
+      HOST: '127.0.0.1',
+      CLIENT: 'off',
+      BACKFILL: 'false',
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
+      NODE_ENV: 'production',
+      ...(opts.batchMs !== undefined ? { BATCH_MS: String(opts.batchMs) } : {}),
+      ...opts.env,
+    });
+  } else {
+    const script = join(ROOT, 'bench', 'fanout', 'servers', `${kind}.ts`);
+    proc = spawnPinned(SERVER_CORE, ['--import', 'tsx', ...nodeFlags, script], {
+      ...common,
+      ...TSX_ENV,
+      BATCH_MS: String(opts.batchMs ?? 25),
+    });
+  }
+  let nextId = 1;
+  const waiting = new Map<number, (r: ProbeReading) => void>();
+  proc.child.on('message', (msg: ProbeReading & { probe?: boolean; id?: number }) => {
+    if (msg?.probe && msg.id !== undefined) waiting.get(msg.id)?.(msg);
+  });
+  const stop = async (): Promise<void> => {
+    await stopGroup(proc);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 60_000, proc);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    kind,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    proc,
+    cpuMicros: () => procCpuMicros(proc.pid),
+    rssBytes: () => procRssBytes(proc.pid),
+    probe: (o = {}) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          resolve(undefined);
+        }, 5000);
+        waiting.set(id, (r) => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve(r);
+        });
+        if (!proc.child.connected) return resolve(undefined);
+        proc.child.send({ probe: true, id, ...o });
+      }),
+    stop,
+  };
+}
