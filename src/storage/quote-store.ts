@@ -8,6 +8,7 @@ export interface CandleRow extends Candle {
 
 /** One unit of work for the store, written in a single transaction. */
 export interface WriteBatch {
+  /** A tick whose (symbol, seq) is already stored is skipped, so a retried batch is harmless. */
   ticks: readonly Tick[];
   /** Inserted, or replacing the stored candle of the same (symbol, interval, t). */
   candles: readonly CandleRow[];

@@ -1,0 +1,124 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeQuoteStoreContract } from '../quote-store.contract';
+import { StoreError } from '../quote-store';
+import { SQLITE_FILE_NAME, SqliteQuoteStore, sqliteFileFromUrl } from './sqlite-quote.store';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tickerboard-sqlite-'));
+}
+
+describeQuoteStoreContract('SqliteQuoteStore', async () => {
+  const dir = tempDir();
+  return {
+    open: async () => {
+      const store = new SqliteQuoteStore({ file: join(dir, 'data', SQLITE_FILE_NAME) });
+      await store.init();
+      return store;
+    },
+    destroy: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('SqliteQuoteStore', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the data directory and a WAL-mode database with a schema version', async () => {
+    const file = join(dir, 'nested', 'data', SQLITE_FILE_NAME);
+    const sut = new SqliteQuoteStore({ file });
+    await sut.init();
+    await sut.close();
+
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a file that is not a database, naming it, and leaves its bytes alone', async () => {
+    const file = join(dir, SQLITE_FILE_NAME);
+    const garbage = Buffer.from('this is not a SQLite file\n'.repeat(200));
+    writeFileSync(file, garbage);
+    const sut = new SqliteQuoteStore({ file });
+
+    const error = await sut.init().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toBe(
+      `SQLite store ${file} is not a valid database (file is not a database): move it aside or set DATA_DIR`,
+    );
+    expect(readFileSync(file).equals(garbage)).toBe(true);
+  });
+
+  it('refuses a database whose pages are damaged, and leaves its bytes alone', async () => {
+    const file = join(dir, SQLITE_FILE_NAME);
+    const db = new Database(file);
+    db.exec('CREATE TABLE filler (x TEXT); INSERT INTO filler VALUES (hex(randomblob(20000)))');
+    db.close();
+    const damaged = readFileSync(file);
+    damaged.fill(0xa5, 100); // a valid header, then garbage where the schema should be
+    writeFileSync(file, damaged);
+
+    await expect(new SqliteQuoteStore({ file }).init()).rejects.toThrow(
+      /^SQLite store .* is not a valid database \(.*\): move it aside or set DATA_DIR$/,
+    );
+    expect(readFileSync(file).equals(damaged)).toBe(true);
+  });
+
+  it('names the setting that chose the file', async () => {
+    const file = join(dir, 'custom.db');
+    writeFileSync(file, 'garbage'.repeat(100));
+    const sut = new SqliteQuoteStore({ file, configuredBy: 'DATABASE_URL' });
+    await expect(sut.init()).rejects.toThrow(/move it aside or set DATABASE_URL$/);
+  });
+
+  it('refuses a path it cannot open as a file', async () => {
+    const file = join(dir, 'a-directory.db');
+    mkdirSync(file);
+    const sut = new SqliteQuoteStore({ file });
+    await expect(sut.init()).rejects.toThrow(StoreError);
+    await expect(sut.init()).rejects.toThrow(`SQLite store ${file} cannot be opened for writing`);
+  });
+
+  it('refuses a data directory that cannot be created', async () => {
+    const blocker = join(dir, 'not-a-dir');
+    writeFileSync(blocker, '');
+    const sut = new SqliteQuoteStore({ file: join(blocker, SQLITE_FILE_NAME) });
+    await expect(sut.init()).rejects.toThrow(
+      /^Cannot create the directory of SQLite store .* set DATA_DIR to a writable directory$/,
+    );
+  });
+
+  it('refuses a store written by a newer schema version', async () => {
+    const file = join(dir, SQLITE_FILE_NAME);
+    const first = new SqliteQuoteStore({ file });
+    await first.init();
+    await first.close();
+    const db = new Database(file);
+    db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (99, 0)').run();
+    db.close();
+
+    await expect(new SqliteQuoteStore({ file }).init()).rejects.toThrow(
+      /has schema version 99, newer than this version of Tickerboard understands \(1\)/,
+    );
+  });
+
+  it('reads a file path from a sqlite: URL', () => {
+    expect(sqliteFileFromUrl('sqlite:/var/lib/tb/quotes.db')).toBe('/var/lib/tb/quotes.db');
+    expect(sqliteFileFromUrl('sqlite:///var/lib/tb/quotes.db')).toBe('/var/lib/tb/quotes.db');
+    expect(sqliteFileFromUrl('sqlite:data/quotes.db')).toBe('data/quotes.db');
+    expect(() => sqliteFileFromUrl('sqlite:')).toThrow(StoreError);
+  });
+});

@@ -1,0 +1,379 @@
+// The embedded store: one SQLite file in WAL mode, written through better-sqlite3.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Candle, Interval, Tick } from '../../contracts';
+import {
+  type CandleQuery,
+  type CandleRow,
+  type PruneCutoffs,
+  QuoteStore,
+  StoreError,
+  type TickQuery,
+  type WriteBatch,
+} from '../quote-store';
+import { PRUNE_CHUNK_ROWS, yieldToEventLoop } from '../store-batching';
+
+/** File name of the store inside DATA_DIR. */
+export const SQLITE_FILE_NAME = 'tickerboard.db';
+
+/** `sqlite:/abs/file.db`, `sqlite:rel/file.db` or `sqlite:///abs/file.db` to a file path. */
+export function sqliteFileFromUrl(url: string): string {
+  const rest = url.replace(/^sqlite:/, '');
+  const path = rest.startsWith('//') ? rest.slice(2) : rest;
+  if (path === '') throw new StoreError(`DATABASE_URL "${url}" names no SQLite file`);
+  return path;
+}
+
+export interface SqliteQuoteStoreOptions {
+  /** Path of the database file; its directory is created when missing. */
+  file: string;
+  /** The setting that chose the file, named in error messages so that the fix is obvious. */
+  configuredBy?: 'DATA_DIR' | 'DATABASE_URL';
+}
+
+/** Each entry moves the schema up by one version; never edit a shipped entry, append one. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE ticks (
+     symbol TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     ts INTEGER NOT NULL,
+     bid REAL NOT NULL,
+     ask REAL NOT NULL,
+     last REAL NOT NULL,
+     size REAL NOT NULL,
+     volume REAL NOT NULL,
+     PRIMARY KEY (symbol, seq)
+   ) WITHOUT ROWID;
+   CREATE INDEX ticks_symbol_ts ON ticks (symbol, ts);
+   CREATE TABLE candles (
+     symbol TEXT NOT NULL,
+     "interval" TEXT NOT NULL,
+     t INTEGER NOT NULL,
+     o REAL NOT NULL,
+     h REAL NOT NULL,
+     l REAL NOT NULL,
+     c REAL NOT NULL,
+     v REAL NOT NULL,
+     n INTEGER NOT NULL,
+     PRIMARY KEY (symbol, "interval", t)
+   ) WITHOUT ROWID;`,
+];
+
+const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume';
+const CANDLE_COLUMNS = 't, o, h, l, c, v, n';
+
+// Distinct symbols by walking the primary key: one seek per symbol, not a scan of every row.
+const symbolsOf = (table: string) => `
+  WITH RECURSIVE s(symbol) AS (
+    SELECT MIN(symbol) FROM ${table}
+    UNION ALL
+    SELECT (SELECT MIN(symbol) FROM ${table} WHERE symbol > s.symbol) FROM s WHERE s.symbol IS NOT NULL
+  )`;
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+interface Prepared {
+  insertTick: Statement;
+  upsertCandle: Statement;
+  lastTicks: Statement;
+  firstSeq: Statement;
+  lastCandleBefore: Statement;
+  tickSymbols: Statement;
+  candleSymbols: Statement;
+  pruneTicks: Statement;
+  pruneCandles: Statement;
+  isEmpty: Statement;
+}
+
+export class SqliteQuoteStore extends QuoteStore {
+  readonly kind = 'sqlite';
+  readonly file: string;
+  private readonly configuredBy: string;
+  private db: Database.Database | undefined;
+  private statements: Prepared | undefined;
+  private readonly queries = new Map<string, Statement>();
+  private writeBatch: ((batch: WriteBatch) => void) | undefined;
+
+  constructor(options: SqliteQuoteStoreOptions) {
+    super();
+    this.file = options.file;
+    this.configuredBy = options.configuredBy ?? 'DATA_DIR';
+  }
+
+  async init(): Promise<void> {
+    try {
+      mkdirSync(dirname(resolve(this.file)), { recursive: true });
+    } catch (err) {
+      throw new StoreError(
+        `Cannot create the directory of SQLite store ${this.file} (${reason(err)}): set ${this.configuredBy} to a writable directory`,
+        { cause: err },
+      );
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(this.file);
+    } catch (err) {
+      throw this.describe(err);
+    }
+    try {
+      // WAL lets readers run beside the writer; NORMAL sync is durable across a crash of the
+      // process (only a power cut may lose the last commits) and avoids an fsync per flush.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      this.migrate(db);
+      this.prepare(db);
+    } catch (err) {
+      db.close();
+      throw err instanceof StoreError ? err : this.describe(err);
+    }
+    this.db = db;
+  }
+
+  /** One line on what is wrong with the file, and what to do about it. Never touches the file. */
+  private describe(err: unknown): StoreError {
+    const code = (err as { code?: unknown }).code;
+    const where = `SQLite store ${this.file}`;
+    const fix = `move it aside or set ${this.configuredBy}`;
+    let line: string;
+    switch (code) {
+      case 'SQLITE_NOTADB':
+      case 'SQLITE_CORRUPT':
+        line = `${where} is not a valid database (${reason(err)}): ${fix}`;
+        break;
+      case 'SQLITE_BUSY':
+      case 'SQLITE_LOCKED':
+        line = `${where} is locked by another process (${reason(err)}): stop it or set ${this.configuredBy}`;
+        break;
+      case 'SQLITE_CANTOPEN':
+      case 'SQLITE_READONLY':
+      case 'SQLITE_PERM':
+      case 'SQLITE_IOERR':
+        line = `${where} cannot be opened for writing (${reason(err)}): check that it is a writable file or set ${this.configuredBy}`;
+        break;
+      default:
+        line = `${where} has a schema this version cannot use (${reason(err)}): ${fix}`;
+    }
+    return new StoreError(line, { cause: err });
+  }
+
+  private migrate(db: Database.Database): void {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+    );
+    const current =
+      (db.prepare('SELECT MAX(version) FROM schema_version').pluck().get() as number | null) ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new StoreError(
+        `SQLite store ${this.file} has schema version ${current}, newer than this version of Tickerboard understands (${MIGRATIONS.length}): upgrade, or move it aside or set ${this.configuredBy}`,
+      );
+    }
+    const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+    db.transaction(() => {
+      for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+        db.exec(MIGRATIONS[version - 1]);
+        record.run(version, Date.now());
+      }
+    }).immediate();
+  }
+
+  private prepare(db: Database.Database): void {
+    const s: Prepared = {
+      insertTick: db.prepare(
+        `INSERT INTO ticks (${TICK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (symbol, seq) DO NOTHING`,
+      ),
+      upsertCandle: db.prepare(
+        `INSERT INTO candles (symbol, "interval", ${CANDLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (symbol, "interval", t) DO UPDATE SET
+           o = excluded.o, h = excluded.h, l = excluded.l, c = excluded.c, v = excluded.v, n = excluded.n`,
+      ),
+      lastTicks: db.prepare(
+        `${symbolsOf('ticks')}
+         SELECT t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume FROM s JOIN ticks AS t
+           ON t.symbol = s.symbol AND t.seq = (SELECT MAX(seq) FROM ticks WHERE symbol = s.symbol)`,
+      ),
+      firstSeq: db.prepare('SELECT MIN(seq) FROM ticks WHERE symbol = ?').pluck(),
+      lastCandleBefore: db.prepare(
+        `SELECT ${CANDLE_COLUMNS} FROM candles
+         WHERE symbol = ? AND "interval" = ? AND t < ? ORDER BY t DESC LIMIT 1`,
+      ),
+      tickSymbols: db
+        .prepare(`${symbolsOf('ticks')} SELECT symbol FROM s WHERE symbol IS NOT NULL`)
+        .pluck(),
+      candleSymbols: db
+        .prepare(`${symbolsOf('candles')} SELECT symbol FROM s WHERE symbol IS NOT NULL`)
+        .pluck(),
+      pruneTicks: db.prepare(
+        `DELETE FROM ticks WHERE symbol = @symbol AND seq IN (
+           SELECT seq FROM ticks WHERE symbol = @symbol AND ts < @before LIMIT @limit)`,
+      ),
+      pruneCandles: db.prepare(
+        `DELETE FROM candles WHERE symbol = @symbol AND "interval" = @interval AND t IN (
+           SELECT t FROM candles
+           WHERE symbol = @symbol AND "interval" = @interval AND t < @before LIMIT @limit)`,
+      ),
+      isEmpty: db
+        .prepare('SELECT NOT EXISTS (SELECT 1 FROM ticks) AND NOT EXISTS (SELECT 1 FROM candles)')
+        .pluck(),
+    };
+    this.statements = s;
+    // One transaction per batch: a flush is all-or-nothing, and SQLite commits once.
+    this.writeBatch = db.transaction((batch: WriteBatch) => {
+      for (const t of batch.ticks) {
+        s.insertTick.run(t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume);
+      }
+      for (const c of batch.candles) upsertCandle(s.upsertCandle, c);
+    });
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    if (!db) return;
+    this.db = undefined;
+    this.statements = undefined;
+    this.writeBatch = undefined;
+    this.queries.clear();
+    try {
+      db.pragma('optimize');
+    } finally {
+      db.close();
+    }
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    if (batch.ticks.length === 0 && batch.candles.length === 0) return;
+    this.open();
+    this.writeBatch!(batch);
+  }
+
+  async lastTicks(): Promise<Map<string, Tick>> {
+    const rows = this.open().lastTicks.all() as Tick[];
+    return new Map(rows.map((t) => [t.symbol, t]));
+  }
+
+  async firstSeq(symbol: string): Promise<number | undefined> {
+    return (this.open().firstSeq.get(symbol) as number | null) ?? undefined;
+  }
+
+  async ticks(symbol: string, query: TickQuery): Promise<Tick[]> {
+    this.open();
+    if (query.limit < 1) return [];
+    const where = ['symbol = ?'];
+    const params: unknown[] = [symbol];
+    if (query.afterSeq !== undefined) {
+      where.push('seq > ?');
+      params.push(query.afterSeq);
+    }
+    if (query.fromTs !== undefined) {
+      where.push('ts >= ?');
+      params.push(query.fromTs);
+    }
+    if (query.toTs !== undefined) {
+      where.push('ts < ?');
+      params.push(query.toTs);
+    }
+    const desc = query.order === 'latest';
+    const sql = `SELECT ${TICK_COLUMNS} FROM ticks WHERE ${where.join(' AND ')}
+                 ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.query(sql).all(...params, Math.floor(query.limit)) as Tick[];
+    return desc ? rows.reverse() : rows;
+  }
+
+  async candles(symbol: string, interval: Interval, query: CandleQuery): Promise<Candle[]> {
+    this.open();
+    if (query.limit < 1) return [];
+    const where = ['symbol = ?', '"interval" = ?'];
+    const params: unknown[] = [symbol, interval];
+    if (query.from !== undefined) {
+      where.push('t >= ?');
+      params.push(query.from);
+    }
+    if (query.to !== undefined) {
+      where.push('t < ?');
+      params.push(query.to);
+    }
+    const desc = query.order === 'latest';
+    const sql = `SELECT ${CANDLE_COLUMNS} FROM candles WHERE ${where.join(' AND ')}
+                 ORDER BY t ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.query(sql).all(...params, Math.floor(query.limit)) as Candle[];
+    return desc ? rows.reverse() : rows;
+  }
+
+  async lastCandleBefore(
+    symbol: string,
+    interval: Interval,
+    before: number,
+  ): Promise<Candle | undefined> {
+    return this.open().lastCandleBefore.get(symbol, interval, before) as Candle | undefined;
+  }
+
+  async prune(cutoffs: PruneCutoffs): Promise<{ ticks: number; candles: number }> {
+    const s = this.open();
+    let ticks = 0;
+    let candles = 0;
+    // Chunks per symbol walk the (symbol, ts) and (symbol, interval, t) indexes, and each
+    // chunk is its own short transaction; the feed's flushes run in between.
+    for (const symbol of s.tickSymbols.all() as string[]) {
+      for (;;) {
+        const { changes } = this.open().pruneTicks.run({
+          symbol,
+          before: cutoffs.ticksBefore,
+          limit: PRUNE_CHUNK_ROWS,
+        });
+        ticks += changes;
+        if (changes < PRUNE_CHUNK_ROWS) break;
+        await yieldToEventLoop();
+      }
+      await yieldToEventLoop();
+    }
+    const intervals = Object.entries(cutoffs.candlesBefore) as [Interval, number | undefined][];
+    if (intervals.length > 0) {
+      for (const symbol of s.candleSymbols.all() as string[]) {
+        for (const [interval, before] of intervals) {
+          if (before === undefined) continue;
+          for (;;) {
+            const { changes } = this.open().pruneCandles.run({
+              symbol,
+              interval,
+              before,
+              limit: PRUNE_CHUNK_ROWS,
+            });
+            candles += changes;
+            if (changes < PRUNE_CHUNK_ROWS) break;
+            await yieldToEventLoop();
+          }
+        }
+        await yieldToEventLoop();
+      }
+    }
+    return { ticks, candles };
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return this.open().isEmpty.get() === 1;
+  }
+
+  private open(): Prepared {
+    if (!this.statements) throw new StoreError(`SQLite store ${this.file} is not open`);
+    return this.statements;
+  }
+
+  private query(sql: string): Statement {
+    let statement = this.queries.get(sql);
+    if (!statement) {
+      statement = this.db!.prepare(sql);
+      this.queries.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function upsertCandle(statement: Statement, c: CandleRow): void {
+  statement.run(c.symbol, c.interval, c.t, c.o, c.h, c.l, c.c, c.v, c.n);
+}
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
