@@ -1,0 +1,399 @@
+// The shared store: PostgreSQL through a pg Pool, one statement per written batch.
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
+import type { Candle, Interval, Tick } from '../../contracts';
+import {
+  type CandleQuery,
+  type PruneCutoffs,
+  QuoteStore,
+  StoreError,
+  type TickQuery,
+  type WriteBatch,
+} from '../quote-store';
+import { lastCandlePerKey, PRUNE_CHUNK_ROWS, yieldToEventLoop } from '../store-batching';
+
+export interface PostgresQuoteStoreOptions {
+  /** postgres:// or postgresql:// URL; `?schema=name` selects a schema (created when missing). */
+  url: string;
+  /** Overrides `?schema=` of the URL. Without either, tables live on the server's search_path. */
+  schema?: string;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+}
+
+/** Each entry moves the schema up by one version; never edit a shipped entry, append one. */
+const MIGRATIONS: readonly ((q: string) => string)[] = [
+  (q) => `
+    CREATE TABLE ${q}ticks (
+      symbol text NOT NULL,
+      seq bigint NOT NULL,
+      ts bigint NOT NULL,
+      bid double precision NOT NULL,
+      ask double precision NOT NULL,
+      last double precision NOT NULL,
+      size double precision NOT NULL,
+      volume double precision NOT NULL,
+      PRIMARY KEY (symbol, seq)
+    );
+    CREATE INDEX ticks_symbol_ts ON ${q}ticks (symbol, ts);
+    CREATE TABLE ${q}candles (
+      symbol text NOT NULL,
+      "interval" text NOT NULL,
+      t bigint NOT NULL,
+      o double precision NOT NULL,
+      h double precision NOT NULL,
+      l double precision NOT NULL,
+      c double precision NOT NULL,
+      v double precision NOT NULL,
+      n integer NOT NULL,
+      PRIMARY KEY (symbol, "interval", t)
+    );`,
+];
+
+const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume';
+const CANDLE_COLUMNS = 't, o, h, l, c, v, n';
+const INT8_OID = 20;
+
+// ts and seq are bigint columns holding values below 2^53: read them as numbers, not strings.
+// The parser is set on this pool only, so other pg users in the process keep the default.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+interface Target {
+  hostPort: string;
+  database: string;
+  user: string;
+  schema: string | undefined;
+  connectionString: string;
+}
+
+export class PostgresQuoteStore extends QuoteStore {
+  readonly kind = 'postgres';
+  private readonly logger = new Logger(PostgresQuoteStore.name);
+  private readonly target: Target;
+  /** Qualifier for table names: `"schema".` or empty. */
+  private readonly q: string;
+  private readonly sql: ReturnType<typeof statements>;
+  private pool: pg.Pool | undefined;
+
+  constructor(private readonly options: PostgresQuoteStoreOptions) {
+    super();
+    this.target = parseTarget(options.url, options.schema);
+    this.q = this.target.schema ? `"${this.target.schema}".` : '';
+    this.sql = statements(this.q);
+  }
+
+  /** Where the store points, without the password; for logs. */
+  get location(): string {
+    const { hostPort, database, schema } = this.target;
+    return `${hostPort}/${database}${schema ? ` (schema ${schema})` : ''}`;
+  }
+
+  async init(): Promise<void> {
+    const pool = new pg.Pool({
+      connectionString: this.target.connectionString,
+      max: this.options.poolSize ?? 5,
+      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
+      application_name: 'tickerboard',
+      types,
+    });
+    // An idle connection dropped by the server must not crash the process; the pool replaces it.
+    pool.on('error', (err) => this.logger.warn(`PostgreSQL connection lost: ${err.message}`));
+    try {
+      await this.migrate(pool);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err instanceof StoreError ? err : this.describe(err);
+    }
+    this.pool = pool;
+  }
+
+  private async migrate(pool: pg.Pool): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Two instances starting together must not both create the schema.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `tickerboard:${this.target.schema ?? ''}`,
+      ]);
+      if (this.target.schema) {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.target.schema}"`);
+      }
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${this.q}schema_version (
+           version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const { rows } = await client.query<{ version: number | null }>(
+        `SELECT MAX(version) AS version FROM ${this.q}schema_version`,
+      );
+      const current = rows[0]?.version ?? 0;
+      if (current > MIGRATIONS.length) {
+        throw new StoreError(
+          `PostgreSQL store ${this.location} has schema version ${current}, newer than this version of Tickerboard understands (${MIGRATIONS.length}): upgrade, or point DATABASE_URL at another database or ?schema=`,
+        );
+      }
+      for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+        await client.query(MIGRATIONS[version - 1](this.q));
+        await client.query(`INSERT INTO ${this.q}schema_version (version) VALUES ($1)`, [version]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** One line on what is wrong with the server or the URL, and what to do about it. */
+  private describe(err: unknown): StoreError {
+    const { hostPort, database, user } = this.target;
+    const e = err as { code?: string; message?: string; errors?: { code?: string }[] };
+    const code = e.code ?? e.errors?.find((inner) => inner.code)?.code;
+    const message = e.message || code || String(err);
+    let line: string;
+    if (code && /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/.test(code)) {
+      line = `Cannot reach PostgreSQL at ${hostPort} (${code}): start the server or fix DATABASE_URL`;
+    } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      line = `Cannot resolve the PostgreSQL host of ${hostPort} (${code}): fix the host in DATABASE_URL`;
+    } else if (/timeout/i.test(message)) {
+      line = `Cannot reach PostgreSQL at ${hostPort} (no answer within ${(this.options.connectTimeoutMs ?? 5_000) / 1000} s): start the server or fix DATABASE_URL`;
+    } else if (code === '28P01' || code === '28000') {
+      line = `PostgreSQL at ${hostPort} refused user "${user}" (${message}): fix the credentials in DATABASE_URL`;
+    } else if (code === '3D000') {
+      line = `PostgreSQL at ${hostPort} has no database "${database}": create it (createdb ${database}) or fix DATABASE_URL`;
+    } else if (code === '42501') {
+      line = `PostgreSQL user "${user}" may not create Tickerboard's tables in ${this.location} (${message}): grant CREATE or choose another ?schema=`;
+    } else {
+      line = `PostgreSQL store ${this.location} could not be opened (${message}): check DATABASE_URL and the server's log`;
+    }
+    return new StoreError(line, { cause: err });
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    const { ticks } = batch;
+    const candles = lastCandlePerKey(batch.candles);
+    if (ticks.length === 0 && candles.length === 0) return;
+    // Column arrays through unnest(): one statement, one round trip and one implicit
+    // transaction per batch, however many rows it carries.
+    await this.open().query({
+      name: `tickerboard-write${this.q}`,
+      text: this.sql.write,
+      values: [
+        ticks.map((t) => t.symbol),
+        ticks.map((t) => t.seq),
+        ticks.map((t) => t.ts),
+        ticks.map((t) => t.bid),
+        ticks.map((t) => t.ask),
+        ticks.map((t) => t.last),
+        ticks.map((t) => t.size),
+        ticks.map((t) => t.volume),
+        candles.map((c) => c.symbol),
+        candles.map((c) => c.interval),
+        candles.map((c) => c.t),
+        candles.map((c) => c.o),
+        candles.map((c) => c.h),
+        candles.map((c) => c.l),
+        candles.map((c) => c.c),
+        candles.map((c) => c.v),
+        candles.map((c) => c.n),
+      ],
+    });
+  }
+
+  async lastTicks(): Promise<Map<string, Tick>> {
+    const { rows } = await this.open().query<Tick>(this.sql.lastTicks);
+    return new Map(rows.map((t) => [t.symbol, t]));
+  }
+
+  async firstSeq(symbol: string): Promise<number | undefined> {
+    const { rows } = await this.open().query<{ seq: number | null }>(
+      `SELECT MIN(seq) AS seq FROM ${this.q}ticks WHERE symbol = $1`,
+      [symbol],
+    );
+    return rows[0]?.seq ?? undefined;
+  }
+
+  async ticks(symbol: string, query: TickQuery): Promise<Tick[]> {
+    const pool = this.open();
+    if (query.limit < 1) return [];
+    const params: unknown[] = [symbol];
+    const where = ['symbol = $1'];
+    if (query.afterSeq !== undefined) where.push(`seq > $${params.push(query.afterSeq)}`);
+    if (query.fromTs !== undefined) where.push(`ts >= $${params.push(query.fromTs)}`);
+    if (query.toTs !== undefined) where.push(`ts < $${params.push(query.toTs)}`);
+    const desc = query.order === 'latest';
+    const limit = params.push(Math.floor(query.limit));
+    const { rows } = await pool.query<Tick>(
+      `SELECT ${TICK_COLUMNS} FROM ${this.q}ticks WHERE ${where.join(' AND ')}
+       ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT $${limit}`,
+      params,
+    );
+    return desc ? rows.reverse() : rows;
+  }
+
+  async candles(symbol: string, interval: Interval, query: CandleQuery): Promise<Candle[]> {
+    const pool = this.open();
+    if (query.limit < 1) return [];
+    const params: unknown[] = [symbol, interval];
+    const where = ['symbol = $1', '"interval" = $2'];
+    if (query.from !== undefined) where.push(`t >= $${params.push(query.from)}`);
+    if (query.to !== undefined) where.push(`t < $${params.push(query.to)}`);
+    const desc = query.order === 'latest';
+    const limit = params.push(Math.floor(query.limit));
+    const { rows } = await pool.query<Candle>(
+      `SELECT ${CANDLE_COLUMNS} FROM ${this.q}candles WHERE ${where.join(' AND ')}
+       ORDER BY t ${desc ? 'DESC' : 'ASC'} LIMIT $${limit}`,
+      params,
+    );
+    return desc ? rows.reverse() : rows;
+  }
+
+  async lastCandleBefore(
+    symbol: string,
+    interval: Interval,
+    before: number,
+  ): Promise<Candle | undefined> {
+    const { rows } = await this.open().query<Candle>(
+      `SELECT ${CANDLE_COLUMNS} FROM ${this.q}candles
+       WHERE symbol = $1 AND "interval" = $2 AND t < $3 ORDER BY t DESC LIMIT 1`,
+      [symbol, interval, before],
+    );
+    return rows[0];
+  }
+
+  async prune(cutoffs: PruneCutoffs): Promise<{ ticks: number; candles: number }> {
+    let ticks = 0;
+    let candles = 0;
+    // Chunks per symbol walk the (symbol, ts) and (symbol, interval, t) indexes; each chunk
+    // commits on its own, so no transaction grows with the size of the backlog.
+    for (const symbol of await this.symbols('ticks')) {
+      for (;;) {
+        const { rowCount } = await this.open().query(this.sql.pruneTicks, [
+          symbol,
+          cutoffs.ticksBefore,
+          PRUNE_CHUNK_ROWS,
+        ]);
+        ticks += rowCount ?? 0;
+        if ((rowCount ?? 0) < PRUNE_CHUNK_ROWS) break;
+        await yieldToEventLoop();
+      }
+    }
+    const intervals = Object.entries(cutoffs.candlesBefore) as [Interval, number | undefined][];
+    if (intervals.length > 0) {
+      for (const symbol of await this.symbols('candles')) {
+        for (const [interval, before] of intervals) {
+          if (before === undefined) continue;
+          for (;;) {
+            const { rowCount } = await this.open().query(this.sql.pruneCandles, [
+              symbol,
+              interval,
+              before,
+              PRUNE_CHUNK_ROWS,
+            ]);
+            candles += rowCount ?? 0;
+            if ((rowCount ?? 0) < PRUNE_CHUNK_ROWS) break;
+            await yieldToEventLoop();
+          }
+        }
+      }
+    }
+    return { ticks, candles };
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const { rows } = await this.open().query<{ empty: boolean }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM ${this.q}ticks)
+          AND NOT EXISTS (SELECT 1 FROM ${this.q}candles) AS empty`,
+    );
+    return rows[0].empty;
+  }
+
+  private async symbols(table: 'ticks' | 'candles'): Promise<string[]> {
+    const { rows } = await this.open().query<{ symbol: string }>(
+      `${symbolsOf(this.q + table)} SELECT symbol FROM s WHERE symbol IS NOT NULL`,
+    );
+    return rows.map((r) => r.symbol);
+  }
+
+  private open(): pg.Pool {
+    if (!this.pool) throw new StoreError(`PostgreSQL store ${this.location} is not open`);
+    return this.pool;
+  }
+}
+
+// Distinct symbols by walking the primary key: one index probe per symbol, not a full scan.
+function symbolsOf(table: string): string {
+  return `
+    WITH RECURSIVE s(symbol) AS (
+      SELECT MIN(symbol) FROM ${table}
+      UNION ALL
+      SELECT (SELECT MIN(symbol) FROM ${table} WHERE symbol > s.symbol) FROM s WHERE s.symbol IS NOT NULL
+    )`;
+}
+
+function statements(q: string) {
+  return {
+    write: `
+      WITH new_ticks AS (
+        INSERT INTO ${q}ticks (${TICK_COLUMNS})
+        SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[],
+                             $6::float8[], $7::float8[], $8::float8[])
+        ON CONFLICT (symbol, seq) DO NOTHING
+      )
+      INSERT INTO ${q}candles (symbol, "interval", ${CANDLE_COLUMNS})
+      SELECT * FROM unnest($9::text[], $10::text[], $11::bigint[], $12::float8[], $13::float8[],
+                           $14::float8[], $15::float8[], $16::float8[], $17::integer[])
+      ON CONFLICT (symbol, "interval", t) DO UPDATE SET
+        o = EXCLUDED.o, h = EXCLUDED.h, l = EXCLUDED.l, c = EXCLUDED.c, v = EXCLUDED.v, n = EXCLUDED.n`,
+    lastTicks: `
+      ${symbolsOf(`${q}ticks`)}
+      SELECT t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume
+      FROM s JOIN ${q}ticks AS t
+        ON t.symbol = s.symbol AND t.seq = (SELECT MAX(seq) FROM ${q}ticks WHERE symbol = s.symbol)`,
+    pruneTicks: `
+      DELETE FROM ${q}ticks WHERE symbol = $1 AND seq IN (
+        SELECT seq FROM ${q}ticks WHERE symbol = $1 AND ts < $2 LIMIT $3)`,
+    pruneCandles: `
+      DELETE FROM ${q}candles WHERE symbol = $1 AND "interval" = $2 AND t IN (
+        SELECT t FROM ${q}candles WHERE symbol = $1 AND "interval" = $2 AND t < $3 LIMIT $4)`,
+  };
+}
+
+function parseTarget(url: string, schemaOption: string | undefined): Target {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new StoreError(
+      `DATABASE_URL is not a valid PostgreSQL URL: fix it (postgres://user@host:5432/db)`,
+    );
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
+    throw new StoreError(`DATABASE_URL must start with postgres:// for the PostgreSQL store`);
+  }
+  const schema = schemaOption ?? (parsed.searchParams.get('schema') || undefined);
+  parsed.searchParams.delete('schema');
+  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new StoreError(
+      `PostgreSQL schema "${schema}" is not a plain identifier: use letters, digits and _ (at most 63)`,
+    );
+  }
+  return {
+    hostPort: `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}`,
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default)',
+    user: decodeURIComponent(parsed.username) || '(default)',
+    schema,
+    connectionString: parsed.toString(),
+  };
+}
