@@ -61,8 +61,9 @@ export function spawnPinned(
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       live.delete(pid);
+      tail += `\n[exited with ${signal ?? `code ${code}`}]`;
       resolve(code);
     }),
   );

@@ -65,7 +65,17 @@ export function buildTickerboard(): void {
     throw new Error(`nest build failed:\n${out.stdout}\n${out.stderr}`);
 }
 
+/** Starts a server; one retry covers a port taken between choosing it and listening on it. */
 export async function startServer(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
+  try {
+    return await startServerOnce(kind, opts);
+  } catch (err) {
+    process.stderr.write(`  ${kind} did not start, retrying once: ${String(err).slice(0, 300)}\n`);
+    return startServerOnce(kind, opts);
+  }
+}
+
+async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
   const port = await freePort();
   const seed = String(opts.seed ?? 42);
   const common = { PORT: String(port), TICK_RATE: String(opts.tickRate), SEED: seed };

@@ -56,6 +56,8 @@ export class StreamClient {
   readonly lastSeq = new Float64Array(SYMBOL_LIST.length);
   bytesIn = 0;
   closedUnexpectedly = false;
+  /** Called for every tick that is not a duplicate, with its receipt time. */
+  onTick: ((symbolIndex: number, seq: number, ts: number, receivedAt: number) => void) | undefined;
   private ws: WebSocket | undefined;
   private ackId = 0;
   private readonly acks = new Map<number, (payload: unknown) => void>();
@@ -199,6 +201,7 @@ export class StreamClient {
       this.lastSeq[sym] = seq;
       if (seq > tally.maxSeq[sym]) tally.maxSeq[sym] = seq;
       tally.latency.recordValue(now > ts ? now - ts : 0);
+      this.onTick?.(sym, seq, ts, now);
     });
     tally.ticks += n;
     tally.totalTicks += n;

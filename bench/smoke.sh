@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Smoke run of the three benchmark harnesses (--quick): fails on errors or lost ticks, never on speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bench/out
+rm -f tsconfig.build.tsbuildinfo && npx nest build >/dev/null
+status=0
+for bench in fanout rest poll-vs-push; do
+  echo "== bench:$bench --quick"
+  if ! timeout 600 npx tsx "bench/$bench/run.ts" --quick --no-build >"bench/out/smoke-$bench.log" 2>&1; then
+    echo "bench:$bench failed; its log:"
+    tail -40 "bench/out/smoke-$bench.log"
+    status=1
+  fi
+done
+exit $status
