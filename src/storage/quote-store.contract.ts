@@ -160,6 +160,19 @@ export function describeQuoteStoreContract(
         );
       });
 
+      it('keeps symbols with quotes, commas, braces and backslashes intact', async () => {
+        const symbols = ['BRK.B', 'A "B", C', 'X\\Y{1}', "O'NEIL"];
+        const ticks = symbols.flatMap((symbol) => makeTicks(symbol, 2));
+        await sut.write({ ticks, candles: symbols.map((symbol) => candle(symbol, '1m', T0)) });
+        for (const symbol of symbols) {
+          expect(await sut.ticks(symbol, { order: 'asc', limit: 10 })).toEqual(
+            makeTicks(symbol, 2),
+          );
+          expect(await sut.candles(symbol, '1m', { order: 'asc', limit: 10 })).toHaveLength(1);
+        }
+        expect([...(await sut.lastTicks()).keys()].sort()).toEqual([...symbols].sort());
+      });
+
       it('writes ticks and candles of one batch together', async () => {
         await sut.write({
           ticks: makeTicks('MSFT', 3),
