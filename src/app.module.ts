@@ -1,14 +1,23 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { HealthModule } from './health/health.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { ConfigModule } from './config/config.module';
 import { InstrumentsModule } from './instruments/instruments.module';
 import { MarketDataModule } from './market-data/market-data.module';
+import { QuotesModule } from './quotes/quotes.module';
 import { StreamingModule } from './streaming/streaming.module';
 
 @Module({
-  imports: [ConfigModule, InstrumentsModule, MarketDataModule, StreamingModule],
+  imports: [
+    ConfigModule,
+    InstrumentsModule,
+    MarketDataModule,
+    QuotesModule,
+    StreamingModule,
+    HealthModule,
+  ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -4,16 +4,29 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { logLevels, setupApp } from './app.setup';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { StoreError } from './storage/quote-store';
+
+/** Start-up failures a user can fix get one line naming the cause, not a stack trace. */
+function exitWith(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof StoreError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE') {
+    process.stderr.write(
+      `Port already in use: ${(err as Error).message}. Stop the other server or set PORT.\n`,
+    );
+    process.exit(1);
+  }
+  throw err;
+}
 
 function configOrExit(): AppConfig {
   try {
     return loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
+    exitWith(err);
   }
 }
 
@@ -21,6 +34,7 @@ async function bootstrap(): Promise<void> {
   const config = configOrExit();
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     logger: logLevels(config.logLevel),
+    abortOnError: false,
   });
   await setupApp(app);
   await app.listen(config.port, config.host);
@@ -30,4 +44,4 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-void bootstrap();
+bootstrap().catch(exitWith);

@@ -1,11 +1,20 @@
-import type { SubscribeAck, SubscriptionsAck, Tick } from '../src/contracts';
+import type {
+  LiveCandle,
+  Notice,
+  Snapshot,
+  SubscribeAck,
+  SubscriptionsAck,
+  Tick,
+} from '../src/contracts';
 import { connect, startApp, waitFor, type TestApp, type TestSocket } from './support/app';
 
-describe('Streaming gateway (e2e)', () => {
+type AnyEmit = (event: string, ...args: unknown[]) => Promise<SubscribeAck>;
+
+describe('Streaming protocol (e2e)', () => {
   let sut: TestApp;
   const sockets: TestSocket[] = [];
   beforeAll(async () => {
-    sut = await startApp({ TICK_RATE: '2000' });
+    sut = await startApp({ TICK_RATE: '2000', CONTROL_RATE: '50' });
   });
   afterEach(() => {
     for (const s of sockets.splice(0)) s.disconnect();
@@ -18,76 +27,282 @@ describe('Streaming gateway (e2e)', () => {
     return s;
   }
 
-  it("acknowledges a subscription with the socket's subscriptions", async () => {
-    const s = await client();
-    const ack: SubscribeAck = await s.emitWithAck('subscribe', { symbols: ['aapl', 'MSFT'] });
-    expect(ack.ok).toBe(true);
-    if (!ack.ok) return;
-    expect(ack.subscriptions.map((x) => x.symbol).sort()).toEqual(['AAPL', 'MSFT']);
-  });
-
-  it('streams ticks only for subscribed symbols (room isolation)', async () => {
-    const a = await client();
-    const b = await client();
-    const gotA: Tick[] = [];
-    const gotB: Tick[] = [];
-    a.on('ticks', (ts) => gotA.push(...ts));
-    b.on('ticks', (ts) => gotB.push(...ts));
-    await a.emitWithAck('subscribe', { symbols: ['AAPL'] });
-    await b.emitWithAck('subscribe', { symbols: ['BTCUSD', 'EURUSD'] });
-    await waitFor(() => gotA.length >= 5 && gotB.length >= 5, 10000, 'ticks on both sockets');
-    expect(new Set(gotA.map((t) => t.symbol))).toEqual(new Set(['AAPL']));
-    expect(
-      [...new Set(gotB.map((t) => t.symbol))].every((s) => ['BTCUSD', 'EURUSD'].includes(s)),
-    ).toBe(true);
-    for (const t of gotA) {
-      expect(t.bid).toBeLessThan(t.ask);
-      expect(typeof t.seq).toBe('number');
-    }
-  });
-
-  it('stops sending a symbol after unsubscribe', async () => {
-    const s = await client();
+  function collect(s: TestSocket): Tick[] {
     const got: Tick[] = [];
     s.on('ticks', (ts) => got.push(...ts));
-    await s.emitWithAck('subscribe', { symbols: ['AAPL', 'NVDA'] });
-    const ack: SubscriptionsAck = await s.emitWithAck('unsubscribe', { symbols: ['AAPL'] });
-    expect(ack).toEqual({
-      ok: true,
-      subscriptions: [expect.objectContaining({ symbol: 'NVDA', channel: 'ticks' })],
-    });
-    await new Promise((r) => setTimeout(r, 50)); // let frames already in flight arrive
-    got.length = 0;
-    await waitFor(() => got.length >= 5, 10000, 'NVDA ticks');
-    expect(got.every((t) => t.symbol === 'NVDA')).toBe(true);
-  });
+    return got;
+  }
 
-  it('rejects an unknown symbol and subscribes nothing', async () => {
+  function assertContiguous(ticks: Tick[], symbol: string, from?: number): number[] {
+    const seqs = ticks.filter((t) => t.symbol === symbol).map((t) => t.seq);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1] + 1);
+    if (from !== undefined && seqs.length) expect(seqs[0]).toBe(from);
+    return seqs;
+  }
+
+  it('acknowledges with the subscription list and an atomic snapshot: first tick = snapshot seq + 1', async () => {
     const s = await client();
-    const ack: SubscribeAck = await s.emitWithAck('subscribe', { symbols: ['AAPL', 'NOPE'] });
-    expect(ack).toMatchObject({ ok: false, error: { code: 'UNKNOWN_SYMBOL' } });
-    if (ack.ok) return;
-    expect(ack.error.message).toContain('NOPE');
+    const got = collect(s);
+    await waitFor(() => true);
+    const ack = await s.emitWithAck('subscribe', { symbols: ['aapl', 'BTCUSD'] });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    expect(ack.subscriptions).toEqual([
+      { symbol: 'AAPL', channel: 'ticks', mode: 'full' },
+      { symbol: 'BTCUSD', channel: 'ticks', mode: 'full' },
+    ]);
+    const snaps = ack.snapshot as Snapshot[];
+    expect(snaps.map((x) => x.symbol).sort()).toEqual(['AAPL', 'BTCUSD']);
+    for (const snap of snaps) {
+      expect(snap).toEqual(
+        expect.objectContaining({
+          open: expect.any(Number),
+          prevClose: expect.any(Number),
+          changePct: expect.any(Number),
+        }),
+      );
+    }
+    await waitFor(
+      () => ['AAPL', 'BTCUSD'].every((x) => got.some((t) => t.symbol === x)),
+      10000,
+      'ticks',
+    );
+    for (const snap of snaps) assertContiguous(got, snap.symbol, snap.seq + 1);
   });
 
-  it.each([
-    ['a string', 'AAPL'],
-    ['a number', 42],
-    ['null', null],
-    ['symbols not an array', { symbols: 'AAPL' }],
-    ['symbols of numbers', { symbols: [1, 2] }],
-    ['an empty list', { symbols: [] }],
-  ])(
-    'answers a malformed payload (%s) with INVALID_PAYLOAD and stays connected',
-    async (_, payload) => {
+  it('keeps seq contiguous in full mode under load, one frame per batch window', async () => {
+    const s = await client();
+    const frames: Tick[][] = [];
+    s.on('ticks', (ts) => frames.push(ts));
+    const symbols = [
+      'AAPL',
+      'MSFT',
+      'NVDA',
+      'TSLA',
+      'SPY',
+      'QQQ',
+      'EURUSD',
+      'BTCUSD',
+      'ETHUSD',
+      'XAUUSD',
+    ];
+    const ack = await s.emitWithAck('subscribe', { symbols });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    await new Promise((r) => setTimeout(r, 2000));
+    const ticks = frames.flat();
+    expect(ticks.length).toBeGreaterThan(100);
+    for (const snap of ack.snapshot as Snapshot[])
+      assertContiguous(ticks, snap.symbol, snap.seq + 1);
+    // Batching: far fewer frames than ticks, and frames mix symbols.
+    expect(frames.length).toBeLessThan(ticks.length / 2);
+    expect(frames.some((f) => new Set(f.map((t) => t.symbol)).size > 1)).toBe(true);
+  });
+
+  it('conflates to at most one tick per symbol per throttleMs, always the latest', async () => {
+    const full = await client();
+    const conflated = await client();
+    const all = collect(full);
+    const arrivals: Array<[number, Tick]> = [];
+    conflated.on('ticks', (ts) => ts.forEach((t) => arrivals.push([Date.now(), t])));
+    await full.emitWithAck('subscribe', { symbols: ['BTCUSD'] });
+    const ack = await conflated.emitWithAck('subscribe', {
+      symbols: ['BTCUSD'],
+      mode: 'conflated',
+      throttleMs: 200,
+    });
+    expect(ack).toMatchObject({
+      ok: true,
+      subscriptions: [{ symbol: 'BTCUSD', channel: 'ticks', mode: 'conflated', throttleMs: 200 }],
+    });
+    await new Promise((r) => setTimeout(r, 2100));
+    const fullCount = all.length;
+    expect(fullCount).toBeGreaterThan(arrivals.length * 2);
+    expect(arrivals.length).toBeGreaterThanOrEqual(6);
+    expect(arrivals.length).toBeLessThanOrEqual(12);
+    for (let i = 1; i < arrivals.length; i++) {
+      // Network jitter may bunch arrivals a little; the server spaces sends by throttleMs.
+      expect(arrivals[i][0] - arrivals[i - 1][0]).toBeGreaterThanOrEqual(150);
+      expect(arrivals[i][1].seq).toBeGreaterThan(arrivals[i - 1][1].seq);
+    }
+    // Each conflated tick is one the full stream also carried (the latest at its time).
+    const fullSeqs = new Set(all.map((t) => t.seq));
+    expect(arrivals.slice(0, -1).every(([, t]) => fullSeqs.has(t.seq))).toBe(true);
+  });
+
+  it('resumes across a forced disconnect from memory: no gap, no duplicate', async () => {
+    const s = await client();
+    const before = collect(s);
+    await s.emitWithAck('subscribe', { symbols: ['ETHUSD'] });
+    await waitFor(() => before.length >= 5, 10000, 'first ticks');
+    s.disconnect();
+    const lastSeq = before[before.length - 1].seq;
+    await new Promise((r) => setTimeout(r, 700));
+    const again = await client();
+    const after = collect(again);
+    const ack = await again.emitWithAck('subscribe', {
+      symbols: ['ETHUSD'],
+      resume: { ETHUSD: lastSeq },
+    });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    expect(ack.unresumable).toBeUndefined();
+    await waitFor(
+      () => after.length > 0 && after[after.length - 1].seq > (ack.snapshot[0] as Snapshot).seq,
+      10000,
+      'live ticks after replay',
+    );
+    assertContiguous(after, 'ETHUSD', lastSeq + 1);
+  });
+
+  it('lists ticks it no longer keeps as unresumable, and still subscribes', async () => {
+    const s = await client();
+    const ack = await s.emitWithAck('subscribe', {
+      symbols: ['ETHUSD'],
+      resume: { ETHUSD: 10_000_000 },
+    });
+    expect(ack).toMatchObject({ ok: true, unresumable: ['ETHUSD'] });
+  });
+
+  it('streams live candles whose closed values equal the REST candles', async () => {
+    const s = await client();
+    const updates: LiveCandle[] = [];
+    s.on('candles', (cs) => updates.push(...cs));
+    const ack = await s.emitWithAck('subscribe', {
+      symbols: ['BTCUSD', 'KO'],
+      channel: 'candles',
+      interval: '1s',
+    });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    expect(ack.subscriptions).toEqual([
+      { symbol: 'BTCUSD', channel: 'candles', interval: '1s', mode: 'full' },
+      { symbol: 'KO', channel: 'candles', interval: '1s', mode: 'full' },
+    ]);
+    await waitFor(
+      () => updates.filter((c) => c.closed && c.symbol === 'BTCUSD').length >= 3,
+      10000,
+      'closed candles',
+    );
+    const closed = updates.filter((c) => c.closed && c.symbol === 'BTCUSD');
+    // Every bucket closes exactly once.
+    expect(new Set(closed.map((c) => c.t)).size).toBe(closed.length);
+    for (const c of closed) {
+      expect(c.t % 1000).toBe(0);
+      expect(c.l).toBeLessThanOrEqual(Math.min(c.o, c.c));
+      expect(c.h).toBeGreaterThanOrEqual(Math.max(c.o, c.c));
+    }
+    const res = await fetch(
+      `${sut.url}/api/instruments/BTCUSD/candles?interval=1s&from=${closed[0].t}&to=${closed[closed.length - 1].t + 1000}`,
+    );
+    const body = (await res.json()) as {
+      candles: Array<Omit<LiveCandle, 'symbol' | 'interval' | 'closed'>>;
+    };
+    const strip = ({ t, o, h, l, c, v, n }: LiveCandle) => ({ t, o, h, l, c, v, n });
+    expect(body.candles).toEqual(closed.map(strip));
+  });
+
+  it('reports unsubscribe of something not subscribed as success, and lists subscriptions', async () => {
+    const s = await client();
+    await s.emitWithAck('subscribe', { symbols: ['AAPL'] });
+    await s.emitWithAck('subscribe', { symbols: ['AAPL'], channel: 'candles', interval: '1m' });
+    const un: SubscriptionsAck = await s.emitWithAck('unsubscribe', { symbols: ['MSFT', 'NOPE'] });
+    expect(un.ok).toBe(true);
+    const list: SubscriptionsAck = await (
+      s.emitWithAck as unknown as (e: string) => Promise<SubscriptionsAck>
+    )('subscriptions');
+    expect(list).toEqual({
+      ok: true,
+      subscriptions: [
+        { symbol: 'AAPL', channel: 'candles', interval: '1m', mode: 'full' },
+        { symbol: 'AAPL', channel: 'ticks', mode: 'full' },
+      ],
+    });
+  });
+
+  describe('errors, with the connection staying usable', () => {
+    async function expectError(
+      payload: unknown,
+      code: string,
+      message: RegExp,
+      event = 'subscribe',
+    ) {
       const s = await client();
-      const ack: SubscribeAck = await (
-        s.emitWithAck as (e: string, p: unknown) => Promise<SubscribeAck>
-      )('subscribe', payload);
-      expect(ack).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
-      const again: SubscribeAck = await s.emitWithAck('subscribe', { symbols: ['AAPL'] });
+      const ack = await (s.emitWithAck as unknown as AnyEmit)(event, payload);
+      expect(ack).toMatchObject({ ok: false, error: { code } });
+      if (!ack.ok) expect(ack.error.message).toMatch(message);
+      const again = await s.emitWithAck('subscribe', { symbols: ['AAPL'] });
+      expect(again.ok).toBe(true);
+    }
+
+    it.each([
+      ['a string', 'AAPL', /payload must be an object/],
+      ['null', null, /payload must be an object/],
+      ['symbols not an array', { symbols: 'AAPL' }, /symbols/],
+      [
+        'a bad mode and throttle',
+        { symbols: ['AAPL'], mode: 'fast', throttleMs: 1 },
+        /mode.*throttleMs|throttleMs.*mode/s,
+      ],
+      [
+        'candles without interval',
+        { symbols: ['AAPL'], channel: 'candles' },
+        /interval is required/,
+      ],
+      [
+        'an unknown interval',
+        { symbols: ['AAPL'], channel: 'candles', interval: '2m' },
+        /interval must be one of/,
+      ],
+      ['resume of a symbol not listed', { symbols: ['AAPL'], resume: { MSFT: 1 } }, /resume.MSFT/],
+      [
+        'resume in conflated mode',
+        { symbols: ['AAPL'], mode: 'conflated', resume: { AAPL: 1 } },
+        /resume applies/,
+      ],
+      ['over 16 KB', { symbols: ['AAPL'], pad: 'x'.repeat(17_000) }, /limit is 16384/],
+    ])('INVALID_PAYLOAD for %s', (_, payload, message) =>
+      expectError(payload, 'INVALID_PAYLOAD', message),
+    );
+
+    it('UNKNOWN_SYMBOL lists every unknown symbol and subscribes nothing', async () => {
+      const s = await client();
+      const ack = await s.emitWithAck('subscribe', { symbols: ['AAPL', 'NOPE', 'ZZZ'] });
+      expect(ack).toMatchObject({
+        ok: false,
+        error: { code: 'UNKNOWN_SYMBOL', details: { symbols: ['NOPE', 'ZZZ'] } },
+      });
+      const list = await (s.emitWithAck as unknown as (e: string) => Promise<SubscriptionsAck>)(
+        'subscriptions',
+      );
+      expect(list).toEqual({ ok: true, subscriptions: [] });
+    });
+
+    it('answers an unknown event that asks for an acknowledgement', () =>
+      expectError({}, 'INVALID_PAYLOAD', /unknown event "subscribe_all"/, 'subscribe_all'));
+
+    it('RATE_LIMITED past the control-message rate, then recovers', async () => {
+      const s = await client();
+      const acks = await Promise.all(
+        Array.from({ length: 60 }, () =>
+          (s.emitWithAck as unknown as (e: string) => Promise<SubscriptionsAck>)('subscriptions'),
+        ),
+      );
+      const limited = acks.filter((a) => !a.ok);
+      expect(limited.length).toBeGreaterThan(0);
+      expect(limited[0]).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+      await new Promise((r) => setTimeout(r, 1100));
+      const again = await s.emitWithAck('subscribe', { symbols: ['AAPL'] });
       expect(again.ok).toBe(true);
       expect(s.connected).toBe(true);
-    },
-  );
+    });
+  });
+
+  it('sends every client a shutdown notice before the server closes', async () => {
+    const other = await startApp({ TICK_RATE: '100' });
+    const s = await connect(other.url, { reconnection: false });
+    const notices: Notice[] = [];
+    s.on('notice', (n) => notices.push(n));
+    await s.emitWithAck('subscribe', { symbols: ['AAPL'] });
+    await other.close();
+    await waitFor(() => notices.length > 0, 5000, 'shutdown notice');
+    expect(notices[0]).toMatchObject({ type: 'shutdown' });
+    s.disconnect();
+  });
 });

@@ -12,10 +12,17 @@ describe('parseTimeParam', () => {
     expect(parseTimeParam(raw)).toBe(expected);
   });
 
-  it.each(['yesterday', '2026-13-45', '12.5', '', '-5', '2026/01/01', 'NaN'])(
-    'rejects %j',
-    (raw) => {
-      expect(parseTimeParam(raw)).toBeNaN();
-    },
-  );
+  it.each([
+    'yesterday',
+    '2026-13-45',
+    '2026-02-30',
+    '2026-01-01T24:00',
+    '12.5',
+    '',
+    '-5',
+    '2026/01/01',
+    'NaN',
+  ])('rejects %j', (raw) => {
+    expect(parseTimeParam(raw)).toBeNaN();
+  });
 });

@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../instruments/instruments.service';
+import { StorageModule } from '../storage/storage.module';
 import { InProcessBus, MarketDataBus } from './market-data.bus';
 import { MarketDataService } from './market-data.service';
 import { PriceFeed } from './price-feed';
 import { SimulatorFeed } from './simulator/simulator.feed';
 
 @Module({
+  imports: [StorageModule],
   providers: [
     { provide: Clock, useClass: SystemClock },
     {

@@ -105,6 +105,8 @@ export class FanOut {
   private readonly conflatedChannels = new Set<TickChannel>();
   private readonly queue: ClientState[] = [];
   private readonly clients = new Set<ClientState>();
+  /** Plain counters, read by the metrics endpoint. */
+  readonly counters = { framesWritten: 0, conflatedClients: 0, droppedClients: 0 };
 
   constructor(private readonly options: FanOutOptions) {}
 
@@ -315,10 +317,12 @@ export class FanOut {
     const sink = client.sink;
     if (client.ticks.length) {
       sink.write(`2["ticks",[${client.ticks.join(',')}]]`);
+      this.counters.framesWritten++;
       client.ticks.length = 0;
     }
     if (client.candles.length) {
       sink.write(`2["candles",[${client.candles.join(',')}]]`);
+      this.counters.framesWritten++;
       client.candles.length = 0;
     }
     const buffered = sink.bufferedBytes();
@@ -334,11 +338,13 @@ export class FanOut {
         message: `Disconnecting: ${buffered} bytes unsent even after conflation; the limit is ${this.options.maxClientBytes}`,
       });
       client.sink.disconnect('slow consumer');
+      this.counters.droppedClients++;
       this.removeClient(client);
       return;
     }
     if (client.degraded) return;
     client.degraded = true;
+    this.counters.conflatedClients++;
     const symbols: string[] = [];
     for (const { sub } of [...client.subs.values()]) {
       if (sub.channel !== 'ticks' || sub.mode !== 'full') continue;

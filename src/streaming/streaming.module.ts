@@ -5,5 +5,6 @@ import { StreamingGateway } from './streaming.gateway';
 @Module({
   imports: [MarketDataModule],
   providers: [StreamingGateway],
+  exports: [StreamingGateway],
 })
 export class StreamingModule {}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { MarketDataModule } from '../market-data/market-data.module';
+import { QuotesController } from './quotes.controller';
+import { QuotesService } from './quotes.service';
+
+@Module({
+  imports: [MarketDataModule],
+  controllers: [QuotesController],
+  providers: [QuotesService],
+})
+export class QuotesModule {}

@@ -1,0 +1,105 @@
+// History queries: ticks with cursors, candles, latest snapshots. Reads only; never touches the feed.
+import { Injectable } from '@nestjs/common';
+import type { Candle, Interval, Snapshot, Tick } from '../contracts';
+import { InvalidPayloadError } from '../common/errors';
+import { InstrumentsService } from '../instruments/instruments.service';
+import { MarketDataService } from '../market-data/market-data.service';
+import { decodeCursor, encodeCursor } from './cursor';
+import { DEFAULT_LIMIT, type CandlesQuery, type QuotesQuery } from './dto/history.query';
+
+export interface QuotesPage {
+  symbol: string;
+  quotes: Tick[];
+  nextCursor: string | null;
+}
+
+export interface CandlesPage {
+  symbol: string;
+  interval: Interval;
+  candles: Candle[];
+}
+
+function checkRange(from: number | undefined, to: number | undefined): void {
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new InvalidPayloadError([`from must be before to (from ${from} >= to ${to})`]);
+  }
+}
+
+@Injectable()
+export class QuotesService {
+  constructor(
+    private readonly instruments: InstrumentsService,
+    private readonly marketData: MarketDataService,
+  ) {}
+
+  async ticks(rawSymbol: string, query: QuotesQuery): Promise<QuotesPage> {
+    const symbol = this.instruments.get(rawSymbol).symbol;
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor, symbol);
+      return this.page(symbol, limit, cursor.from, cursor.to, cursor.afterSeq);
+    }
+    checkRange(query.from, query.to);
+    if (query.from !== undefined) return this.page(symbol, limit, query.from, query.to, undefined);
+    // No start: the most recent ticks (before `to` when given).
+    const quotes = await this.marketData.ticks(symbol, { toTs: query.to, limit, order: 'latest' });
+    return { symbol, quotes, nextCursor: null };
+  }
+
+  private async page(
+    symbol: string,
+    limit: number,
+    from: number | undefined,
+    to: number | undefined,
+    afterSeq: number | undefined,
+  ): Promise<QuotesPage> {
+    const rows = await this.marketData.ticks(symbol, {
+      fromTs: from,
+      toTs: to,
+      afterSeq,
+      limit: limit + 1,
+      order: 'asc',
+    });
+    const quotes = rows.slice(0, limit);
+    const more = rows.length > limit;
+    return {
+      symbol,
+      quotes,
+      nextCursor: more
+        ? encodeCursor({ symbol, afterSeq: quotes[quotes.length - 1].seq, from, to })
+        : null,
+    };
+  }
+
+  async candles(rawSymbol: string, query: CandlesQuery): Promise<CandlesPage> {
+    const symbol = this.instruments.get(rawSymbol).symbol;
+    checkRange(query.from, query.to);
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const candles = await this.marketData.candles(symbol, query.interval, {
+      from: query.from,
+      to: query.to,
+      limit,
+      // With a start, read forward from it; otherwise the most recent (before `to`).
+      order: query.from !== undefined ? 'asc' : 'latest',
+    });
+    return { symbol, interval: query.interval, candles };
+  }
+
+  latest(symbols: string | undefined): { quotes: Snapshot[] } {
+    const list =
+      symbols === undefined || symbols.trim() === ''
+        ? this.instruments.symbols()
+        : this.instruments.resolve(
+            symbols
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          );
+    const quotes: Snapshot[] = [];
+    for (const symbol of list) {
+      const snapshot = this.marketData.snapshot(symbol);
+      if (snapshot) quotes.push(snapshot);
+    }
+    return { quotes };
+  }
+}
