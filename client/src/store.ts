@@ -241,6 +241,9 @@ export class DashboardStore {
     private readonly now: () => number = Date.now,
   ) {
     this.prefs = { ...prefs, watchlist: [...prefs.watchlist] };
+    // The first frame draws the table's frame (and its "loading" row) before any data.
+    this.dirty.rows = true;
+    this.dirty.connection = true;
   }
 
   // ---- subscriptions ----

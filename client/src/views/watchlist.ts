@@ -56,8 +56,12 @@ const COLUMNS: Column[] = [
 
 const SPARK_W = 96;
 const SPARK_H = 24;
-/** A row's sparkline is redrawn at most this often; its shape barely moves within a second. */
-const SPARK_REDRAW_MS = 1_000;
+/**
+ * A row's sparkline (5-minute steps) is redrawn at most this often, and only a few per frame:
+ * redrawing an SVG path is the dearest thing in a row, and a hundred at once cost a frame.
+ */
+const SPARK_REDRAW_MS = 3_000;
+const SPARKS_PER_FRAME = 6;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 interface Row {
@@ -150,7 +154,8 @@ export class WatchlistView {
   }
 
   private syncRows(): void {
-    const order = this.store.order();
+    // Rows need instruments (names, precision): until the catalog arrives the table says so.
+    const order = this.store.hasCatalog ? this.store.order() : [];
     const wanted = new Set(order);
     for (const [s, row] of this.rows) {
       if (!wanted.has(s)) {
@@ -244,8 +249,14 @@ export class WatchlistView {
           actionButton('remove', '✕', `Remove ${symbol} from the watchlist`),
         );
       } else {
-        cells[col.key as CellKey] = td;
-        td.textContent = col.key === 'name' ? (inst?.name ?? '') : '—';
+        // The text lives in a size-contained box: a new price relays out that box alone,
+        // not the whole table.
+        const v = document.createElement('span');
+        v.className = 'v';
+        v.textContent = col.key === 'name' ? (inst?.name ?? '') : '—';
+        td.append(v);
+        td.classList.add('boxed');
+        cells[col.key as CellKey] = v;
       }
     }
     return {
@@ -305,7 +316,9 @@ export class WatchlistView {
   }
 
   private drawSparks(now: number): void {
+    let budget = SPARKS_PER_FRAME;
     for (const s of this.pendingSparks) {
+      if (budget === 0) break;
       const row = this.rows.get(s);
       if (!row) {
         this.pendingSparks.delete(s);
@@ -314,6 +327,7 @@ export class WatchlistView {
       if (now - row.sparkAt < SPARK_REDRAW_MS) continue;
       this.pendingSparks.delete(s);
       row.sparkAt = now;
+      budget--;
       const series = this.store.sparks.get(s);
       const q = this.store.quotes.get(s);
       if (!series || series.c.length === 0) continue;
