@@ -1,4 +1,5 @@
 // Formatting and the RESULTS.md sections each harness owns.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT } from './server';
@@ -24,6 +25,7 @@ export function table(header: string[], rows: string[][]): string {
  * Sections owned by other harnesses are left byte for byte as they were.
  */
 export function writeSection(heading: string, body: string, file = RESULTS): void {
+  body = formatMarkdown(body, file);
   const text = existsSync(file)
     ? readFileSync(file, 'utf8')
     : '# Benchmark results\n\nFigures from the harnesses in bench/; each section says how and when it was measured.\n';
@@ -38,6 +40,16 @@ export function writeSection(heading: string, body: string, file = RESULTS): voi
       text.slice(0, start) + section + (after < 0 ? '' : `\n${text.slice(after + 1).trimStart()}`);
   }
   writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
+}
+
+/** Formats one section as `npm run lint` expects, without touching the rest of the file. */
+function formatMarkdown(body: string, file: string): string {
+  const bin = join(ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  const out = spawnSync(process.execPath, [bin, '--stdin-filepath', file], {
+    input: body,
+    encoding: 'utf8',
+  });
+  return out.status === 0 ? out.stdout : body;
 }
 
 export function saveJson(name: string, data: unknown): string {
