@@ -47,13 +47,28 @@ export class RawClient {
     });
   }
 
-  /** Stops reading from the TCP socket, so the server's writes back up. */
+  private heldResume: (() => unknown) | undefined;
+
+  private get socket(): { pause(): unknown; resume(): unknown } {
+    return (this.ws as unknown as { _socket: { pause(): unknown; resume(): unknown } })._socket;
+  }
+
+  /**
+   * Stops reading from the TCP socket, so the server's writes back up. ws resumes its socket by
+   * itself when its parser drains, so resume is held off until `resume()` is called.
+   */
   pause(): void {
-    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const socket = this.socket;
+    socket.pause();
+    this.heldResume = socket.resume;
+    socket.resume = () => socket;
   }
 
   resume(): void {
-    (this.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    const socket = this.socket;
+    if (this.heldResume) socket.resume = this.heldResume;
+    this.heldResume = undefined;
+    socket.resume();
   }
 
   close(): void {
