@@ -248,3 +248,52 @@ run('Dashboard when requests fail', () => {
     expect(unexpected).toEqual([]);
   });
 });
+
+run('Dashboard chart history', () => {
+  let server: BrowserServer;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    // The backfill gives weeks of minute candles: enough to scroll back through (slow to start).
+    server = await startServer({ TICK_RATE: '200', BACKFILL: 'true' });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    server?.cleanup();
+  });
+
+  it('loads older candles as the trader scrolls back', async () => {
+    const { page } = browser;
+    page.setDefaultTimeout(15_000);
+    await page.goto(server.url);
+    await page.waitForFunction(
+      () => document.querySelector<HTMLElement>('#chart')?.dataset.bars === '500',
+    );
+    let olderUrl: string | null = null;
+    page.on('request', (r) => {
+      if (/\/candles\?interval=1m&to=\d+&limit=500/.test(r.url())) olderUrl ??= r.url();
+    });
+    const box = (await page.locator('#chart').boundingBox())!;
+    const y = box.y + box.height / 2;
+    // Dragging the chart to the right scrolls back in time; near the oldest loaded bar the chart
+    // asks for the page before it.
+    for (let i = 0; i < 40 && !olderUrl; i++) {
+      await page.mouse.move(box.x + 20, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width - 80, y, { steps: 8 });
+      await page.mouse.up();
+    }
+    expect(olderUrl).not.toBeNull();
+    await page.waitForFunction(
+      () => Number(document.querySelector<HTMLElement>('#chart')?.dataset.bars) >= 1000,
+    );
+    const res = await fetch(`${server.url}/api/instruments/AAPL/candles?interval=1m&limit=1`);
+    const newest = ((await res.json()) as { candles: Array<{ t: number }> }).candles[0].t;
+    const to = Number(new URL(olderUrl!).searchParams.get('to'));
+    expect(to).toBeLessThanOrEqual(newest - 499 * 60_000);
+    expect(browser.errors).toEqual([]);
+  });
+});

@@ -326,11 +326,11 @@ export class WatchlistView {
       }
       if (now - row.sparkAt < SPARK_REDRAW_MS) continue;
       this.pendingSparks.delete(s);
-      row.sparkAt = now;
-      budget--;
       const series = this.store.sparks.get(s);
       const q = this.store.quotes.get(s);
       if (!series || series.c.length === 0) continue;
+      row.sparkAt = now;
+      budget--;
       const base = q?.prevClose;
       row.sparkLine.setAttribute('d', sparkPath(series.c, SPARK_W, SPARK_H, base));
       if (base !== undefined && Number.isFinite(base)) {
