@@ -1,9 +1,9 @@
 // The servers under test: Tickerboard as built (A) and the baselines (B-D), all pinned to core 0 and
 // driven by the same simulator settings, with the probe preloaded for heap and event-loop delay.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   freePort,
   procCpuMicros,
@@ -57,11 +57,33 @@ export interface ServerOptions {
   env?: Record<string, string>;
 }
 
-/** Builds Tickerboard once per harness run, exactly as `npm run build:server` does. */
+/**
+ * Where the harnesses build Tickerboard: the shipped build settings (tsconfig.build.json through
+ * `nest build`), but a private output directory, so that another build deleting dist/ mid-run
+ * cannot pull the server out from under a benchmark.
+ */
+export const APP_DIR = join(ROOT, 'bench', 'out', 'app');
+
 export function buildTickerboard(): void {
-  rmSync(join(ROOT, 'tsconfig.build.tsbuildinfo'), { force: true });
-  const out = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (out.status !== 0 || !existsSync(join(ROOT, 'dist', 'main.js')))
+  mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
+  const tsconfig = join(ROOT, 'bench', 'out', 'tsconfig.bench-build.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.build.json'),
+      compilerOptions: {
+        outDir: APP_DIR,
+        tsBuildInfoFile: join(ROOT, 'bench', 'out', 'app.tsbuildinfo'),
+      },
+    }),
+  );
+  rmSync(APP_DIR, { recursive: true, force: true });
+  rmSync(join(ROOT, 'bench', 'out', 'app.tsbuildinfo'), { force: true });
+  const out = spawnSync('npx', ['nest', 'build', '--path', relative(ROOT, tsconfig)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (out.status !== 0 || !existsSync(join(APP_DIR, 'main.js')))
     throw new Error(`nest build failed:\n${out.stdout}\n${out.stderr}`);
 }
 
@@ -84,7 +106,7 @@ async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<R
   const nodeFlags = ['--expose-gc', '--import', PROBE];
   if (kind === 'tickerboard') {
     dataDir = mkdtempSync(join(tmpdir(), 'tickerboard-bench-'));
-    proc = spawnPinned(SERVER_CORE, [...nodeFlags, join(ROOT, 'dist', 'main.js')], {
+    proc = spawnPinned(SERVER_CORE, [...nodeFlags, join(APP_DIR, 'main.js')], {
       ...common,
       HOST: '127.0.0.1',
       CLIENT: 'off',

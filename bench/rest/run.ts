@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     `Machine: ${machine}${noisy ? ' — **noisy run** (loadavg above 1.5)' : ''}.`,
     `Command: \`npm run bench:rest\` (${QUICK ? 'quick smoke' : 'full'} run).`,
     [
-      `How: Tickerboard as built (\`node dist/main.js\`, TICK_RATE=${TICK_RATE}, the feed running,`,
+      `How: Tickerboard as built by \`nest build\` and run by node (TICK_RATE=${TICK_RATE}, the feed running,`,
       `BACKFILL=${BACKFILL}) alone on core 0; autocannon on core 1 with ${CONNECTIONS} keep-alive connections,`,
       `${SECONDS} s per endpoint, ${ROUNDS} round(s) taken in turn; the table shows the median round by`,
       `requests/s. The ratio is to ${trivialName} in the same process and run: the framework's own ceiling.`,
