@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppConfig, type LogLevel, LOG_LEVELS } from './config/app-config';
+import { LeanIoAdapter } from './streaming/lean-io.adapter';
 
 export const API_PREFIX = 'api';
 
@@ -15,6 +16,7 @@ export function logLevels(level: LogLevel): LogLevel[] {
 
 export async function setupApp(app: NestExpressApplication): Promise<void> {
   const config = app.get(AppConfig);
+  app.useWebSocketAdapter(new LeanIoAdapter(app));
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();
   app.enableCors({ origin: true });

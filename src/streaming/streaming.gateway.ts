@@ -16,6 +16,7 @@ import {
   type AckError,
   type ClientToServerEvents,
   type LiveCandle,
+  type Notice,
   type ServerToClientEvents,
   type Snapshot,
   type SubscribeAck,
@@ -67,22 +68,32 @@ interface EngineConn {
   transport?: { socket?: { bufferedAmount?: number } };
 }
 
-function socketSink(socket: TbSocket): ClientSink {
-  const conn = socket.conn as unknown as EngineConn;
-  return {
-    write: (packet) => conn.write(packet),
-    bufferedBytes: () => {
-      let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
-      const buffer = conn.writeBuffer;
-      for (let i = 0; i < buffer.length; i++) {
-        const data = buffer[i].data;
-        if (typeof data === 'string') bytes += data.length;
-      }
-      return bytes;
-    },
-    notice: (notice) => socket.emit(EVENTS.notice, notice),
-    disconnect: () => socket.disconnect(true),
-  };
+/** A socket as the fan-out sees it; a class, so that 10,000 sockets share one set of methods. */
+class SocketSink implements ClientSink {
+  constructor(private readonly socket: TbSocket) {}
+
+  write(packet: string): void {
+    (this.socket.conn as unknown as EngineConn).write(packet);
+  }
+
+  bufferedBytes(): number {
+    const conn = this.socket.conn as unknown as EngineConn;
+    let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+    const buffer = conn.writeBuffer;
+    for (let i = 0; i < buffer.length; i++) {
+      const data = buffer[i].data;
+      if (typeof data === 'string') bytes += data.length;
+    }
+    return bytes;
+  }
+
+  notice(notice: Notice): void {
+    this.socket.emit(EVENTS.notice, notice);
+  }
+
+  disconnect(): void {
+    this.socket.disconnect(true);
+  }
 }
 
 function encodeTicks(ticks: readonly Tick[]): string {
@@ -142,21 +153,25 @@ export class StreamingGateway
 
   handleConnection(socket: TbSocket): void {
     const data: SocketData = {
-      client: this.fanOut.addClient(socketSink(socket)),
+      client: this.fanOut.addClient(new SocketSink(socket)),
       limiter: new RateLimiter(this.config.controlRate, this.clock.now()),
     };
     socket.data = data;
-    socket.onAny((event: string, ...args: unknown[]) => {
+    socket.onAny(this.onAnyEvent);
+  }
+
+  /** One listener shared by every socket (Socket.IO calls it with the socket as `this`). */
+  private readonly onAnyEvent = ((gateway: StreamingGateway) =>
+    function (this: TbSocket, event: string, ...args: unknown[]): void {
       if (KNOWN_EVENTS.has(event)) return;
       const ack = args[args.length - 1];
-      const answer = this.control(socket, () => {
+      const answer = gateway.control(this, () => {
         throw new InvalidPayloadError([
           `unknown event "${String(event).slice(0, 64)}": use subscribe, unsubscribe or subscriptions`,
         ]);
       });
       if (typeof ack === 'function') ack(answer);
-    });
-  }
+    })(this);
 
   handleDisconnect(socket: TbSocket): void {
     const data = socket.data as SocketData | undefined;
