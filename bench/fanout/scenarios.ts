@@ -20,6 +20,11 @@ export interface Scenario {
   bisect: boolean;
   /** Measure heap and RSS per connection before subscribing. */
   idleMemory: boolean;
+  /**
+   * Also run every server once at this offered rate, pass or fail, to compare CPU per delivered
+   * tick on the same ticks at the rate the product ships with (its default TICK_RATE).
+   */
+  sameLoadRate?: number;
 }
 
 export const ALL_SERVERS: ServerKind[] = [
@@ -71,6 +76,7 @@ export function scenarios(quick: boolean): Scenario[] {
       maxSteps: 8,
       bisect: true,
       idleMemory: false,
+      sameLoadRate: 300,
     },
     {
       id: 'wide-10k',

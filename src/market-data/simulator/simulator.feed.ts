@@ -9,7 +9,7 @@ export interface SimulatorOptions {
   seed: number;
   /** Combined ticks per second across all instruments. */
   tickRate: number;
-  /** How often the scheduler wakes up. */
+  /** How often the scheduler wakes up (default 5 ms): a tick waits at most this long past its time. */
   timerMs?: number;
   /** A symbol that fell further behind than this (a stalled event loop) skips ahead instead of bursting. */
   maxCatchUpMs?: number;
@@ -54,7 +54,7 @@ export class SimulatorFeed extends PriceFeed {
       slot.nextTs = Math.max(now, slot.state.ts + 1) + slot.model.gapAfter(slot.state.seq);
     }
     if (this.timer) return;
-    this.timer = setInterval(() => this.emitDue(this.clock.now()), this.options.timerMs ?? 10);
+    this.timer = setInterval(() => this.emitDue(this.clock.now()), this.options.timerMs ?? 5);
   }
 
   stop(): void {
