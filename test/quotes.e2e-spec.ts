@@ -6,8 +6,8 @@ describe('History REST (e2e)', () => {
   let sut: TestApp;
   beforeAll(async () => {
     sut = await startApp({ TICK_RATE: '2000', FLUSH_MS: '100' });
-    // Enough live ticks for paging.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Enough live ticks for paging, and settled seconds for the cache.
+    await new Promise((r) => setTimeout(r, 9500));
   });
   afterAll(() => sut.close());
 
@@ -141,6 +141,22 @@ describe('History REST (e2e)', () => {
         await get(`/api/instruments/BTCUSD/candles?interval=1s&from=${recent[0].t}&limit=2`)
       ).body.candles;
       expect(forward.map((c) => c.t)).toEqual(recent.slice(0, 2).map((c) => c.t));
+    });
+
+    it('serves a settled range the same from its cache as when it was first built', async () => {
+      const now = Date.now();
+      const to = Math.floor((now - 6000) / 1000) * 1000;
+      const path = `/api/instruments/BTCUSD/candles?interval=1s&from=${to - 3000}&to=${to}`;
+      const first = await get(path)
+        .expect(200)
+        .expect('Content-Type', /application\/json/);
+      const again = await get(path).expect(200);
+      expect(again.body).toEqual(first.body);
+      const fresh = await get(
+        `/api/instruments/BTCUSD/candles?interval=1s&to=${to}&limit=3`,
+      ).expect(200);
+      expect(first.body.candles).toEqual(fresh.body.candles);
+      expect(first.body.candles.map((c: Candle) => c.t)).toEqual([to - 3000, to - 2000, to - 1000]);
     });
 
     it.each([

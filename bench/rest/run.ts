@@ -20,6 +20,8 @@ interface Endpoint {
   path: string;
   /** The framework's own ceiling in this process, for the ratios. */
   trivial?: boolean;
+  /** Concurrent connections, when the target names its own. */
+  connections?: number;
 }
 
 interface Measured {
@@ -43,12 +45,19 @@ interface Row {
 
 function endpoints(now: number): Endpoint[] {
   const watch = DEFAULT_WATCHLIST.join(',');
+  const dayStart = now - (now % 86_400_000);
   return [
     { name: 'trivial: GET /api/health', path: '/api/health', trivial: true },
     { name: 'GET /api/instruments/AAPL', path: '/api/instruments/AAPL' },
     {
       name: 'candles 1m, 500 bars',
       path: `/api/instruments/AAPL/candles?interval=1m&from=${now - 500 * 60_000}&to=${now}&limit=500`,
+    },
+    {
+      // The market-data target: one full UTC day of 1m candles at 50 concurrent connections.
+      name: 'candles 1m, one full day (1,440 bars), 50 connections',
+      path: `/api/instruments/AAPL/candles?interval=1m&from=${dayStart - 86_400_000}&to=${dayStart}&limit=1440`,
+      connections: 50,
     },
     { name: 'quotes, last 100 ticks', path: '/api/instruments/AAPL/quotes?limit=100' },
     { name: 'latest, 8-symbol watchlist', path: `/api/quotes/latest?symbols=${watch}` },
@@ -63,13 +72,17 @@ async function probe(url: string): Promise<{ status: number; routeMissing: boole
   return { status: res.status, routeMissing: res.status === 404 && body.includes('Cannot GET') };
 }
 
-async function measure(server: RunningServer, path: string): Promise<Measured> {
+async function measure(
+  server: RunningServer,
+  path: string,
+  connections = CONNECTIONS,
+): Promise<Measured> {
   const cpu0 = server.cpuMicros();
   const self0 = procCpuMicros(process.pid);
   const t0 = performance.now();
   const r = await autocannon({
     url: `${server.url}${path}`,
-    connections: CONNECTIONS,
+    connections,
     duration: SECONDS,
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -135,7 +148,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const row of rows) {
         if (row.status !== 200) continue;
-        const m = await measure(server, row.endpoint.path);
+        const m = await measure(server, row.endpoint.path, row.endpoint.connections);
         row.runs.push(m);
         log(
           `  round ${round + 1} ${row.endpoint.name}: ${fmt(m.rps)} req/s p50 ${m.p50} p99 ${m.p99} ms` +
@@ -156,7 +169,7 @@ async function main(): Promise<void> {
     `Command: \`npm run bench:rest\` (${QUICK ? 'quick smoke' : 'full'} run).`,
     [
       `How: Tickerboard as built by \`nest build\` and run by node (TICK_RATE=${TICK_RATE}, the feed running,`,
-      `BACKFILL=${BACKFILL}) alone on core 0; autocannon on core 1 with ${CONNECTIONS} keep-alive connections,`,
+      `BACKFILL=${BACKFILL}) alone on core 0; autocannon on core 1 with ${CONNECTIONS} keep-alive connections (unless the endpoint names its own),`,
       `${SECONDS} s per endpoint, ${ROUNDS} round(s) taken in turn; the table shows the median round by`,
       `requests/s. The ratio is to ${trivialName} in the same process and run: the framework's own ceiling.`,
       'Server CPU is utime+stime from /proc.',

@@ -1,7 +1,7 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CandlesQuery, LatestQuery, QuotesQuery } from './dto/history.query';
-import { QuotesService, type CandlesPage, type QuotesPage } from './quotes.service';
+import { QuotesService, type QuotesPage } from './quotes.service';
 import type { Snapshot } from '../contracts';
 
 @ApiTags('quotes')
@@ -23,8 +23,9 @@ export class QuotesController {
     summary: 'OHLCV candles ascending by bucket start; the open candle is last',
   })
   @ApiOkResponse({ description: '{symbol, interval, candles: [{t, o, h, l, c, v, n}]}' })
-  candles(@Param('symbol') symbol: string, @Query() query: CandlesQuery): Promise<CandlesPage> {
-    return this.quotes.candles(symbol, query);
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  candles(@Param('symbol') symbol: string, @Query() query: CandlesQuery): Promise<string> {
+    return this.quotes.candlesJson(symbol, query);
   }
 
   @Get('quotes/latest')

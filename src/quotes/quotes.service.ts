@@ -1,11 +1,19 @@
 // History queries: ticks with cursors, candles, latest snapshots. Reads only; never touches the feed.
 import { Injectable } from '@nestjs/common';
-import type { Candle, Interval, Snapshot, Tick } from '../contracts';
+import { bucketStart, type Candle, type Interval, type Snapshot, type Tick } from '../contracts';
+import { Clock } from '../common/clock';
 import { InvalidPayloadError } from '../common/errors';
 import { InstrumentsService } from '../instruments/instruments.service';
 import { MarketDataService } from '../market-data/market-data.service';
 import { decodeCursor, encodeCursor } from './cursor';
 import { DEFAULT_LIMIT, type CandlesQuery, type QuotesQuery } from './dto/history.query';
+import { ResponseCache } from './response-cache';
+
+/**
+ * A range that ended this long before the current bucket is final: ticks reach the aggregator
+ * at most a few ms late, so no candle in it can change any more.
+ */
+const SETTLED_MS = 5_000;
 
 export interface QuotesPage {
   symbol: string;
@@ -27,9 +35,13 @@ function checkRange(from: number | undefined, to: number | undefined): void {
 
 @Injectable()
 export class QuotesService {
+  /** Serialized candle pages of settled ranges: history is read far more often than it is made. */
+  private readonly settled = new ResponseCache(64 * 1024 * 1024);
+
   constructor(
     private readonly instruments: InstrumentsService,
     private readonly marketData: MarketDataService,
+    private readonly clock: Clock,
   ) {}
 
   async ticks(rawSymbol: string, query: QuotesQuery): Promise<QuotesPage> {
@@ -69,6 +81,24 @@ export class QuotesService {
         ? encodeCursor({ symbol, afterSeq: quotes[quotes.length - 1].seq, from, to })
         : null,
     };
+  }
+
+  /** The candles page as JSON; pages of settled ranges are served from a cache. */
+  async candlesJson(rawSymbol: string, query: CandlesQuery): Promise<string> {
+    const symbol = this.instruments.get(rawSymbol).symbol;
+    const now = this.clock.now();
+    const settled =
+      query.from !== undefined &&
+      query.to !== undefined &&
+      query.to <= bucketStart(now - SETTLED_MS, query.interval);
+    if (!settled) return JSON.stringify(await this.candles(symbol, query));
+    const key = `${symbol}|${query.interval}|${query.from}|${query.to}|${query.limit ?? DEFAULT_LIMIT}`;
+    let body = this.settled.get(key);
+    if (body === undefined) {
+      body = JSON.stringify(await this.candles(symbol, query));
+      this.settled.set(key, body);
+    }
+    return body;
   }
 
   async candles(rawSymbol: string, query: CandlesQuery): Promise<CandlesPage> {

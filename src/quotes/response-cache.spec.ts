@@ -1,0 +1,21 @@
+import { ResponseCache } from './response-cache';
+
+describe('ResponseCache', () => {
+  it('evicts the least recently used entries past its byte budget', () => {
+    const sut = new ResponseCache(10);
+    sut.set('a', 'aaaa');
+    sut.set('b', 'bbbb');
+    expect(sut.get('a')).toBe('aaaa'); // a is now the most recent
+    sut.set('c', 'cccc');
+    expect(sut.get('b')).toBeUndefined();
+    expect(sut.get('a')).toBe('aaaa');
+    expect(sut.get('c')).toBe('cccc');
+  });
+
+  it('never holds an entry larger than the budget', () => {
+    const sut = new ResponseCache(3);
+    sut.set('big', 'xxxx');
+    expect(sut.get('big')).toBeUndefined();
+    expect(sut.size).toBe(0);
+  });
+});
