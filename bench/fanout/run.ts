@@ -560,7 +560,7 @@ function section(results: ScenarioResult[], meta: { machine: string; noisy: bool
       `p99 tick-to-client latency (receipt minus tick \`ts\`) is <= ${P99_LIMIT_MS} ms, and deliveries keep up`,
       'with what the feed produced. Server CPU is utime+stime from /proc for all four; heap and',
       'event-loop delay come from a probe preloaded into each server (`node --import bench/lib/probe.mjs`),',
-      'not from code in the app. Ticks are stamped by the simulator on a 10 ms timer, so up to 10 ms of',
+      'not from code in the app. Ticks are emitted by the simulator on a 5 ms timer, so up to 5 ms of',
       'scheduling lag is in every latency figure, and A and D add up to one 25 ms batch window by design.',
     ].join('\n'),
   );
