@@ -52,7 +52,7 @@ async function setupClient(app: NestExpressApplication, config: AppConfig): Prom
   // Development: Vite serves and transforms client/ on request, so client edits need no rebuild.
   const { createServer } = await import('vite');
   const vite = await createServer({
-    configFile: join(CLIENT_ROOT, 'vite.config.ts'),
+    configFile: join(CLIENT_ROOT, 'vite.config.mts'),
     root: CLIENT_ROOT,
     server: { middlewareMode: true, hmr: false },
     appType: 'spa',

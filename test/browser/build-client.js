@@ -12,7 +12,7 @@ module.exports = async function buildClient() {
       join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
       'build',
       '--config',
-      'client/vite.config.ts',
+      'client/vite.config.mts',
       '--logLevel',
       'warn',
     ],
