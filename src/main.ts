@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { logLevels, setupApp } from './app.setup';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { StoreError } from './storage/quote-store';
+import { createQuoteStore } from './storage/storage.module';
 
 /** Start-up failures a user can fix get one line naming the cause, not a stack trace. */
 function exitWith(err: unknown): never {
@@ -30,8 +31,19 @@ function configOrExit(): AppConfig {
   }
 }
 
+/**
+ * Opens the store once before Nest starts: a corrupt file or an unreachable database is then
+ * reported in one line, where Nest's start-up would print a stack trace first.
+ */
+async function checkStore(config: AppConfig): Promise<void> {
+  const store = createQuoteStore(config);
+  await store.init();
+  await store.close();
+}
+
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
+  await checkStore(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     logger: logLevels(config.logLevel),
     abortOnError: false,

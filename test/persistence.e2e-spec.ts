@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -191,6 +191,38 @@ describe('Persistence (e2e)', () => {
         }
       }
       rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it.each([
+      [
+        'a bad setting',
+        { PORT: 'abc' },
+        /^Invalid configuration: PORT must be an integer, got "abc"$/,
+      ],
+      [
+        'a corrupt store',
+        { CORRUPT: '1' },
+        /^SQLite store .*tickerboard\.db is not a valid database .*: move it aside or set DATA_DIR$/,
+      ],
+      [
+        'an unreachable database',
+        { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+        /^Cannot reach PostgreSQL at 127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+      ],
+    ])('refuses to start on %s with one line, touching nothing', (_, env, line) => {
+      const dir = mkdtempSync(join(tmpdir(), 'tickerboard-bad-'));
+      const file = join(dir, 'tickerboard.db');
+      if ('CORRUPT' in env) writeFileSync(file, Buffer.alloc(8192, 7));
+      const result = spawnSync(process.execPath, ['dist/main.js'], {
+        env: { ...process.env, PORT: '0', CLIENT: 'off', DATA_DIR: dir, ...env },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      const after = 'CORRUPT' in env ? readFileSync(file) : undefined;
+      rmSync(dir, { recursive: true, force: true });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+      if (after) expect(after.equals(Buffer.alloc(8192, 7))).toBe(true);
     });
 
     it('loses at most the last flush interval and never corrupts the store', async () => {
