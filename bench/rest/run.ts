@@ -1,7 +1,7 @@
 // REST benchmark: history and snapshot endpoints with the feed running, against the cheapest route
 // the same Nest process serves. `npm run bench:rest [-- --quick]`.
 import autocannon from 'autocannon';
-import { DEFAULT_WATCHLIST } from '../../src/instruments/catalog';
+import { DEFAULT_WATCHLIST } from '../../src/contracts';
 import { isNoisy, loadavg1, machineLine, pinSelf, procCpuMicros, sleep } from '../lib/proc';
 import { fmt, log, saveJson, table, writeSection } from '../lib/report';
 import { buildTickerboard, CLIENT_CORE, startServer, type RunningServer } from '../lib/server';

@@ -1,5 +1,6 @@
 // The dashboard's state: watchlist, quotes, connection, preferences. No DOM: views read it once per frame.
 import {
+  DEFAULT_WATCHLIST,
   INTERVALS,
   isInterval,
   type Instrument,
@@ -10,16 +11,7 @@ import {
 import { changeOf } from './format';
 import { SessionSeries } from './spark';
 
-export const DEFAULT_WATCHLIST = [
-  'AAPL',
-  'MSFT',
-  'NVDA',
-  'SPY',
-  'EURUSD',
-  'BTCUSD',
-  'ETHUSD',
-  'XAUUSD',
-];
+export { DEFAULT_WATCHLIST };
 export const DEFAULT_INTERVAL: Interval = '1m';
 
 /** A liquid symbol that has been silent this long makes the feed "stale". */

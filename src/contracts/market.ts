@@ -76,6 +76,18 @@ export function bucketStart(ts: number, interval: Interval): number {
   return ts - (((ts % ms) + ms) % ms);
 }
 
+/** The dashboard's first-visit watchlist. */
+export const DEFAULT_WATCHLIST: readonly string[] = [
+  'AAPL',
+  'MSFT',
+  'NVDA',
+  'SPY',
+  'EURUSD',
+  'BTCUSD',
+  'ETHUSD',
+  'XAUUSD',
+];
+
 /** A candle as pushed on the `candles` channel. `closed` is true on the one final message of a bucket. */
 export interface LiveCandle extends Candle {
   symbol: string;

@@ -108,15 +108,3 @@ export const CATALOG: readonly CatalogEntry[] = Object.entries(ROWS).flatMap(([a
     }),
   ),
 );
-
-/** The dashboard's first-visit watchlist. */
-export const DEFAULT_WATCHLIST = [
-  'AAPL',
-  'MSFT',
-  'NVDA',
-  'SPY',
-  'EURUSD',
-  'BTCUSD',
-  'ETHUSD',
-  'XAUUSD',
-];

@@ -15,12 +15,16 @@ export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export interface TestApp {
   app: NestExpressApplication;
   url: string;
+  port: number;
   config: AppConfig;
   dataDir: string;
   close(): Promise<void>;
 }
 
-/** Env overrides are read exactly as the server reads its environment. */
+/**
+ * Env overrides are read exactly as the server reads its environment. PORT defaults to 0 (a free
+ * port); a given DATA_DIR is kept on close, so a server can be restarted on it.
+ */
 export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tickerboard-e2e-'));
   const config = loadConfig({
@@ -38,11 +42,12 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
   await setupApp(app);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.port, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,
     url,
+    port: Number(new URL(url).port),
     config,
     dataDir,
     close: async () => {

@@ -1,13 +1,9 @@
 // Browser specs: the real server (restartable on the same port) and Debian's Chromium via playwright-core.
-import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { AppModule } from '../../src/app.module';
-import { setupApp } from '../../src/app.setup';
-import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { startApp } from './app';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -23,34 +19,17 @@ export interface BrowserServer {
 
 /**
  * Starts the real app serving the built dashboard (client/dist, built by the specs' globalSetup:
- * Vite's dev middleware cannot load inside Jest's VM modules). Unlike test/support/app.ts this
- * listens on `PORT` when given, so a spec can stop the server and start it again where the page
- * expects it.
+ * Vite's dev middleware cannot load inside Jest's VM modules). Given `PORT`, a spec can stop the
+ * server and start it again where the page expects it.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<BrowserServer> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tickerboard-browser-'));
-  const config = loadConfig({
-    PORT: '0',
-    CLIENT: 'static',
-    BACKFILL: 'false',
-    TICK_RATE: '400',
-    LOG_LEVEL: 'error',
-    ...env,
-    DATA_DIR: dataDir,
-  });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(AppConfig)
-    .useValue(config)
-    .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
-  await setupApp(app);
-  await app.listen(config.port, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const server = await startApp({ CLIENT: 'static', ...env, DATA_DIR: dataDir });
   return {
-    url,
-    port: Number(new URL(url).port),
+    url: server.url,
+    port: server.port,
     dataDir,
-    stop: () => app.close(),
+    stop: server.close,
     cleanup: () => {
       if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
