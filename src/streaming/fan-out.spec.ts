@@ -41,6 +41,8 @@ function tick(symbol: string, ts = 0): Tick {
     last: 1,
     size: 1,
     volume: seqs[symbol],
+    bidSize: 1,
+    askSize: 1,
   };
 }
 
@@ -163,12 +165,29 @@ describe('FanOut', () => {
       sut.flush(now);
     }
     expect(sink.tickFrames().length - framesBefore).toBeLessThanOrEqual(4);
-    sink.buffered = 6000;
+    sink.buffered = 6900; // grew by less than the 5000 allowed since conflation (2000)
+    sut.onTick(tick('A'));
+    sut.flush(1500);
+    expect(sink.disconnected).toBeUndefined();
+    sink.buffered = 7100;
     sut.onTick(tick('A'));
     sut.flush(2000);
     expect(sink.notices.at(-1)).toMatchObject({ type: 'disconnecting', reason: 'slow_consumer' });
     expect(sink.disconnected).toBe('slow consumer');
     expect(sut.clientCount).toBe(0);
+  });
+
+  it('conflates first even when one frame passes both bounds at once', () => {
+    const sut = new FanOut(options);
+    const sink = new FakeSink();
+    const client = sut.addClient(sink);
+    sut.subscribeTicks(client, 'A', 'full', 1);
+    sink.buffered = 50_000;
+    sut.onTick(tick('A'));
+    sut.flush(0);
+    expect(sink.notices.map((n) => n.type)).toEqual(['conflated']);
+    expect(sink.disconnected).toBeUndefined();
+    expect(sut.clientCount).toBe(1);
   });
 
   it('sends candle updates in one frame per window per socket', () => {

@@ -16,7 +16,7 @@ export interface ClientSink {
 export interface FanOutOptions {
   /** Unsent bytes past which a socket's full subscriptions are conflated. */
   slowClientBytes: number;
-  /** Unsent bytes past which a socket is disconnected. */
+  /** Growth of a conflated socket's unsent bytes past which it is disconnected. */
   maxClientBytes: number;
   /** Throttle applied to a slow socket's degraded subscriptions. */
   degradedThrottleMs: number;
@@ -72,6 +72,8 @@ export class ClientState {
   readonly candles: string[] = [];
   queued = false;
   degraded = false;
+  /** Unsent bytes when the client was conflated; the drop bound counts from there. */
+  backlogAtDegrade = 0;
   closed = false;
   readonly subs = new Map<string, SubRecord>();
   constructor(readonly sink: ClientSink) {}
@@ -329,21 +331,26 @@ export class FanOut {
     if (buffered > this.options.slowClientBytes) this.slow(client, buffered);
   }
 
-  /** A socket that cannot keep up: conflate it first, disconnect it if that is not enough. */
+  /**
+   * A socket that cannot keep up: conflate it first, whatever its backlog (one frame of a busy
+   * window can pass both bounds at once); disconnect it only if, conflated, its backlog still
+   * grows by maxClientBytes.
+   */
   private slow(client: ClientState, buffered: number): void {
-    if (buffered > this.options.maxClientBytes) {
+    if (client.degraded) {
+      if (buffered - client.backlogAtDegrade <= this.options.maxClientBytes) return;
       client.sink.notice({
         type: 'disconnecting',
         reason: 'slow_consumer',
-        message: `Disconnecting: ${buffered} bytes unsent even after conflation; the limit is ${this.options.maxClientBytes}`,
+        message: `Disconnecting: ${buffered} bytes unsent and still growing after conflation`,
       });
       client.sink.disconnect('slow consumer');
       this.counters.droppedClients++;
       this.removeClient(client);
       return;
     }
-    if (client.degraded) return;
     client.degraded = true;
+    client.backlogAtDegrade = buffered;
     this.counters.conflatedClients++;
     const symbols: string[] = [];
     for (const { sub } of [...client.subs.values()]) {
