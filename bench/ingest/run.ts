@@ -83,6 +83,8 @@ class TickSource {
       ts,
       bid: onGrid(last - grid),
       ask: onGrid(last + grid),
+      bidSize: size * 3,
+      askSize: size * 2,
       last,
       size,
       volume: this.volume[i],

@@ -53,8 +53,6 @@ export type ConnectionState = 'connecting' | 'live' | 'resumed' | 'reconnecting'
 
 /** One instrument's latest quote and day statistics, as shown. */
 export interface Quote extends Tick {
-  bidSize?: number;
-  askSize?: number;
   open: number;
   high: number;
   low: number;
@@ -489,8 +487,8 @@ export class DashboardStore {
       last: s.last,
       size: s.size,
       volume: s.volume,
-      bidSize: (s as Partial<Quote>).bidSize,
-      askSize: (s as Partial<Quote>).askSize,
+      bidSize: s.bidSize,
+      askSize: s.askSize,
       open: s.open,
       high: q && q.day === day ? Math.max(q.high, s.high) : s.high,
       low: q && q.day === day ? Math.min(q.low, s.low) : s.low,
@@ -555,9 +553,8 @@ export class DashboardStore {
       q.last = t.last;
       q.size = t.size;
       q.volume = t.volume;
-      const ext = t as Partial<Quote>;
-      if (ext.bidSize !== undefined) q.bidSize = ext.bidSize;
-      if (ext.askSize !== undefined) q.askSize = ext.askSize;
+      q.bidSize = t.bidSize;
+      q.askSize = t.askSize;
       q.receivedAt = receivedAt;
       q.epoch = this.epochNo;
       q.streamed = true;

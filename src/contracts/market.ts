@@ -25,6 +25,9 @@ export interface Tick {
   ts: number;
   bid: number;
   ask: number;
+  /** Quantity quoted at the bid and at the ask. */
+  bidSize: number;
+  askSize: number;
   last: number;
   /** Size of the trade that set `last`. */
   size: number;

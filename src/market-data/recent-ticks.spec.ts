@@ -10,6 +10,8 @@ const tick = (symbol: string, seq: number): Tick => ({
   last: 1,
   size: 1,
   volume: seq,
+  bidSize: 1,
+  askSize: 2,
 });
 
 describe('RecentTicks', () => {

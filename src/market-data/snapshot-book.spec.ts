@@ -12,6 +12,8 @@ const tick = (seq: number, ts: number, last: number): Tick => ({
   last,
   size: 1,
   volume: seq,
+  bidSize: 1,
+  askSize: 2,
 });
 
 describe('SnapshotBook', () => {

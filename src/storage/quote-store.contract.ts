@@ -31,6 +31,8 @@ function makeTicks(
       last: bid + 0.01,
       size: 100 + i,
       volume: 1_000.5 + i * 100,
+      bidSize: 300 + i,
+      askSize: 0.25 + i,
     };
   });
 }
@@ -112,6 +114,8 @@ export function describeQuoteStoreContract(
             last: 97_123.4,
             size: 0.001,
             volume: 1234.5678,
+            bidSize: 0.125,
+            askSize: 3.75,
           },
           {
             symbol: 'BTCUSD',
@@ -122,6 +126,8 @@ export function describeQuoteStoreContract(
             last: Number.MIN_VALUE,
             size: 2 ** 40 + 0.5,
             volume: Number.MAX_SAFE_INTEGER,
+            bidSize: 0,
+            askSize: 2 ** 40,
           },
         ];
         await sut.write({ ticks, candles: [] });

@@ -17,7 +17,7 @@ const MIN = 60_000;
 let seq = 0;
 function tick(symbol: string, ts: number, last: number, size = 1): Tick {
   seq += 1;
-  return { symbol, seq, ts, bid: last, ask: last, last, size, volume: 0 };
+  return { symbol, seq, ts, bid: last, ask: last, bidSize: 1, askSize: 1, last, size, volume: 0 };
 }
 
 function candleOf(x: Candle): Candle {

@@ -130,6 +130,9 @@ export class PriceModel {
 
     const lots = 1 + Math.floor(rng.exponential(2.5));
     const size = Number((lots * sim.lotSize).toFixed(8));
+    // Quoted depth, drawn after everything that sets prices, so prices do not depend on it.
+    const bidSize = Number(((1 + Math.floor(rng.exponential(8))) * sim.lotSize).toFixed(8));
+    const askSize = Number(((1 + Math.floor(rng.exponential(8))) * sim.lotSize).toFixed(8));
     const volume = utcDay(ts) === utcDay(state.ts) ? state.volume + size : size;
 
     state.seq = k;
@@ -142,6 +145,8 @@ export class PriceModel {
       ts,
       bid,
       ask,
+      bidSize,
+      askSize,
       last: lastOnBook,
       size,
       volume: state.volume,

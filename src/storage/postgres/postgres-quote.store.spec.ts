@@ -121,7 +121,7 @@ if (reason !== undefined && !process.env.CI) {
       await adminPool().query(`INSERT INTO "${schema}".schema_version (version) VALUES (99)`);
       try {
         await expect(new PostgresQuoteStore({ url: DATABASE_URL, schema }).init()).rejects.toThrow(
-          /has schema version 99, newer than this version of Tickerboard understands \(1\)/,
+          /has schema version 99, newer than this version of Tickerboard understands \(2\)/,
         );
       } finally {
         await dropSchema(schema);
@@ -142,6 +142,8 @@ if (reason !== undefined && !process.env.CI) {
           last: 1,
           size: 1,
           volume: 1,
+          bidSize: 1,
+          askSize: 1,
         };
         await sut.write({ ticks: [tick], candles: [] });
         expect(await sut.firstSeq('X')).toBe(2 ** 53 - 1);
@@ -158,7 +160,7 @@ if (reason !== undefined && !process.env.CI) {
       try {
         await Promise.all(stores.map((s) => s.init()));
         const { rows } = await adminPool().query(`SELECT version FROM "${schema}".schema_version`);
-        expect(rows).toEqual([{ version: 1 }]);
+        expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
       } finally {
         await Promise.all(stores.map((s) => s.close()));
         await dropSchema(schema);

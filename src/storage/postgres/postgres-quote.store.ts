@@ -48,9 +48,15 @@ const MIGRATIONS: readonly ((q: string) => string)[] = [
       n integer NOT NULL,
       PRIMARY KEY (symbol, "interval", t)
     );`,
+  (q) => `
+    ALTER TABLE ${q}ticks ADD COLUMN bid_size double precision NOT NULL DEFAULT 0;
+    ALTER TABLE ${q}ticks ADD COLUMN ask_size double precision NOT NULL DEFAULT 0;`,
 ];
 
-const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume';
+const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume, bid_size, ask_size';
+/** Ticks as the contract names their fields. */
+const TICK_SELECT =
+  'symbol, seq, ts, bid, ask, last, size, volume, bid_size AS "bidSize", ask_size AS "askSize"';
 const CANDLE_COLUMNS = 't, o, h, l, c, v, n';
 const INT8_OID = 20;
 
@@ -198,6 +204,8 @@ export class PostgresQuoteStore extends QuoteStore {
         numberArray(ticks.map((t) => t.last)),
         numberArray(ticks.map((t) => t.size)),
         numberArray(ticks.map((t) => t.volume)),
+        numberArray(ticks.map((t) => t.bidSize)),
+        numberArray(ticks.map((t) => t.askSize)),
         textArray(candles.map((c) => c.symbol)),
         textArray(candles.map((c) => c.interval)),
         numberArray(candles.map((c) => c.t)),
@@ -235,7 +243,7 @@ export class PostgresQuoteStore extends QuoteStore {
     const desc = query.order === 'latest';
     const limit = params.push(Math.floor(query.limit));
     const { rows } = await pool.query<Tick>(
-      `SELECT ${TICK_COLUMNS} FROM ${this.q}ticks WHERE ${where.join(' AND ')}
+      `SELECT ${TICK_SELECT} FROM ${this.q}ticks WHERE ${where.join(' AND ')}
        ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT $${limit}`,
       params,
     );
@@ -359,17 +367,18 @@ function statements(q: string) {
       WITH new_ticks AS (
         INSERT INTO ${q}ticks (${TICK_COLUMNS})
         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[],
-                             $6::float8[], $7::float8[], $8::float8[])
+                             $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[])
         ON CONFLICT (symbol, seq) DO NOTHING
       )
       INSERT INTO ${q}candles (symbol, "interval", ${CANDLE_COLUMNS})
-      SELECT * FROM unnest($9::text[], $10::text[], $11::bigint[], $12::float8[], $13::float8[],
-                           $14::float8[], $15::float8[], $16::float8[], $17::integer[])
+      SELECT * FROM unnest($11::text[], $12::text[], $13::bigint[], $14::float8[], $15::float8[],
+                           $16::float8[], $17::float8[], $18::float8[], $19::integer[])
       ON CONFLICT (symbol, "interval", t) DO UPDATE SET
         o = EXCLUDED.o, h = EXCLUDED.h, l = EXCLUDED.l, c = EXCLUDED.c, v = EXCLUDED.v, n = EXCLUDED.n`,
     lastTicks: `
       ${symbolsOf(`${q}ticks`)}
-      SELECT t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume
+      SELECT t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume,
+        t.bid_size AS "bidSize", t.ask_size AS "askSize"
       FROM s JOIN ${q}ticks AS t
         ON t.symbol = s.symbol AND t.seq = (SELECT MAX(seq) FROM ${q}ticks WHERE symbol = s.symbol)`,
     pruneTicks: `

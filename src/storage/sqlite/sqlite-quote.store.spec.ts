@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeQuoteStoreContract } from '../quote-store.contract';
 import { StoreError } from '../quote-store';
-import { SQLITE_FILE_NAME, SqliteQuoteStore, sqliteFileFromUrl } from './sqlite-quote.store';
+import {
+  MIGRATIONS,
+  SQLITE_FILE_NAME,
+  SqliteQuoteStore,
+  sqliteFileFromUrl,
+} from './sqlite-quote.store';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'tickerboard-sqlite-'));
@@ -38,7 +43,7 @@ describe('SqliteQuoteStore', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(1);
+      expect(db.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(2);
     } finally {
       db.close();
     }
@@ -111,8 +116,46 @@ describe('SqliteQuoteStore', () => {
     db.close();
 
     await expect(new SqliteQuoteStore({ file }).init()).rejects.toThrow(
-      /has schema version 99, newer than this version of Tickerboard understands \(1\)/,
+      /has schema version 99, newer than this version of Tickerboard understands \(2\)/,
     );
+  });
+
+  it('upgrades a store written before ticks carried bid and ask sizes, keeping its ticks', async () => {
+    const dir = tempDir();
+    const file = join(dir, SQLITE_FILE_NAME);
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0]);
+    old.exec(
+      'CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+    );
+    old.prepare('INSERT INTO schema_version VALUES (1, 0)').run();
+    old
+      .prepare(
+        'INSERT INTO ticks (symbol, seq, ts, bid, ask, last, size, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run('AAPL', 7, 1_000, 189.5, 189.52, 189.51, 100, 700);
+    old.close();
+    const sut = new SqliteQuoteStore({ file });
+    try {
+      await sut.init();
+      expect(await sut.ticks('AAPL', { order: 'asc', limit: 10 })).toEqual([
+        {
+          symbol: 'AAPL',
+          seq: 7,
+          ts: 1_000,
+          bid: 189.5,
+          ask: 189.52,
+          bidSize: 0,
+          askSize: 0,
+          last: 189.51,
+          size: 100,
+          volume: 700,
+        },
+      ]);
+    } finally {
+      await sut.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads a file path from a sqlite: URL', () => {

@@ -33,7 +33,7 @@ export interface SqliteQuoteStoreOptions {
 }
 
 /** Each entry moves the schema up by one version; never edit a shipped entry, append one. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE ticks (
      symbol TEXT NOT NULL,
      seq INTEGER NOT NULL,
@@ -58,9 +58,14 @@ const MIGRATIONS: readonly string[] = [
      n INTEGER NOT NULL,
      PRIMARY KEY (symbol, "interval", t)
    ) WITHOUT ROWID;`,
+  `ALTER TABLE ticks ADD COLUMN bid_size REAL NOT NULL DEFAULT 0;
+   ALTER TABLE ticks ADD COLUMN ask_size REAL NOT NULL DEFAULT 0;`,
 ];
 
-const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume';
+const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume, bid_size, ask_size';
+/** Ticks as the contract names their fields. */
+const TICK_SELECT =
+  'symbol, seq, ts, bid, ask, last, size, volume, bid_size AS bidSize, ask_size AS askSize';
 const CANDLE_COLUMNS = 't, o, h, l, c, v, n';
 
 // Distinct symbols by walking the primary key: one seek per symbol, not a scan of every row.
@@ -181,7 +186,7 @@ export class SqliteQuoteStore extends QuoteStore {
   private prepare(db: Database.Database): void {
     const s: Prepared = {
       insertTick: db.prepare(
-        `INSERT INTO ticks (${TICK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO ticks (${TICK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (symbol, seq) DO NOTHING`,
       ),
       upsertCandle: db.prepare(
@@ -191,7 +196,8 @@ export class SqliteQuoteStore extends QuoteStore {
       ),
       lastTicks: db.prepare(
         `${symbolsOf('ticks')}
-         SELECT t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume FROM s JOIN ticks AS t
+         SELECT t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume,
+                t.bid_size AS bidSize, t.ask_size AS askSize FROM s JOIN ticks AS t
            ON t.symbol = s.symbol AND t.seq = (SELECT MAX(seq) FROM ticks WHERE symbol = s.symbol)`,
       ),
       firstSeq: db.prepare('SELECT MIN(seq) FROM ticks WHERE symbol = ?').pluck(),
@@ -222,7 +228,18 @@ export class SqliteQuoteStore extends QuoteStore {
     // One transaction per batch: a flush is all-or-nothing, and SQLite commits once.
     this.writeBatch = db.transaction((batch: WriteBatch) => {
       for (const t of batch.ticks) {
-        s.insertTick.run(t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume);
+        s.insertTick.run(
+          t.symbol,
+          t.seq,
+          t.ts,
+          t.bid,
+          t.ask,
+          t.last,
+          t.size,
+          t.volume,
+          t.bidSize,
+          t.askSize,
+        );
       }
       for (const c of batch.candles) upsertCandle(s.upsertCandle, c);
     });
@@ -275,7 +292,7 @@ export class SqliteQuoteStore extends QuoteStore {
       params.push(query.toTs);
     }
     const desc = query.order === 'latest';
-    const sql = `SELECT ${TICK_COLUMNS} FROM ticks WHERE ${where.join(' AND ')}
+    const sql = `SELECT ${TICK_SELECT} FROM ticks WHERE ${where.join(' AND ')}
                  ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.query(sql).all(...params, Math.floor(query.limit)) as Tick[];
     return desc ? rows.reverse() : rows;
