@@ -1,0 +1,152 @@
+// Medians across saved benchmark runs (bench/out/*.json), for the figures that decide the goals.
+// `npm run bench:medians` after several full runs of bench:fanout and bench:poll-vs-push.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fmt, table, writeSection } from './lib/report';
+
+const OUT = join(process.cwd(), 'bench', 'out');
+const RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 3);
+
+interface Step {
+  server: string;
+  rate: number;
+  pass: boolean;
+  deliveredPerSec: number;
+  cpuMicrosPerTick: number;
+  p99: number;
+}
+interface Summary {
+  server: string;
+  steps: Step[];
+  sustained?: Step;
+}
+interface FanoutRun {
+  machine: string;
+  results: Array<{ scenario: { id: string; sameLoadRate?: number }; summaries: Summary[] }>;
+}
+interface PvpRun {
+  machine: string;
+  results: Array<{
+    label: string;
+    bytesPerClientPerMin: number;
+    serverCpuPct: number;
+    staleP50: number;
+    staleP99: number;
+  }>;
+}
+
+function newest<T>(prefix: string): Array<{ file: string; data: T }> {
+  return readdirSync(OUT)
+    .filter((f) => f.startsWith(prefix) && !f.includes('quick') && f.endsWith('.json'))
+    .sort()
+    .slice(-RUNS)
+    .map((file) => ({ file, data: JSON.parse(readFileSync(join(OUT, file), 'utf8')) as T }));
+}
+
+function median(values: number[]): number {
+  const xs = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!xs.length) return NaN;
+  const mid = Math.floor(xs.length / 2);
+  return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
+}
+
+function list(values: number[], digits = 0): string {
+  return values.map((v) => fmt(v, digits)).join(', ');
+}
+
+const fanout = newest<FanoutRun>('fanout-').filter((r) =>
+  r.data.results.some((s) => s.scenario.id === 'full-2k'),
+);
+const pvp = newest<PvpRun>('poll-vs-push-');
+const lines: string[] = [
+  `Runs: fan-out ${fanout.map((r) => r.file).join(', ')}; polling ${pvp.map((r) => r.file).join(', ')}.`,
+  'Ratios are taken within each run, then the median of those ratios is reported.',
+  '',
+];
+
+if (fanout.length) {
+  const per = fanout.map(({ data }) => {
+    const sc = data.results.find((s) => s.scenario.id === 'full-2k')!;
+    const sum = (k: string) => sc.summaries.find((s) => s.server === k);
+    const at = (k: string, rate?: number) => sum(k)?.steps.find((s) => s.rate === rate);
+    const same = sc.scenario.sameLoadRate;
+    const [a, b, c] = ['tickerboard', 'nest-per-tick', 'socketio-per-tick'].map((k) => at(k, same));
+    return {
+      cpuA: a?.cpuMicrosPerTick ?? NaN,
+      ratioB: (a?.cpuMicrosPerTick ?? NaN) / (b?.cpuMicrosPerTick ?? NaN),
+      ratioC: (a?.cpuMicrosPerTick ?? NaN) / (c?.cpuMicrosPerTick ?? NaN),
+      p99A: a?.p99 ?? NaN,
+      sustainedA: sum('tickerboard')?.sustained?.deliveredPerSec ?? NaN,
+      sustainedC: sum('socketio-per-tick')?.sustained?.deliveredPerSec ?? NaN,
+    };
+  });
+  const deliveries = per.map((r) => r.sustainedA / r.sustainedC);
+  lines.push(
+    '### Fan-out, 2,000 clients x 20 symbols',
+    '',
+    table(
+      ['figure', 'median', 'each run'],
+      [
+        [
+          'A CPU us per delivered tick at TICK_RATE 300',
+          fmt(median(per.map((r) => r.cpuA)), 2),
+          list(
+            per.map((r) => r.cpuA),
+            2,
+          ),
+        ],
+        [
+          'A/B CPU per tick at TICK_RATE 300 (goal <= 0.25)',
+          fmt(median(per.map((r) => r.ratioB)), 2),
+          list(
+            per.map((r) => r.ratioB),
+            2,
+          ),
+        ],
+        [
+          'A/C CPU per tick at TICK_RATE 300 (goal <= 0.25)',
+          fmt(median(per.map((r) => r.ratioC)), 2),
+          list(
+            per.map((r) => r.ratioC),
+            2,
+          ),
+        ],
+        [
+          'A p99 ms at TICK_RATE 300 (goal <= 50)',
+          fmt(median(per.map((r) => r.p99A))),
+          list(per.map((r) => r.p99A)),
+        ],
+        ['A/C sustained deliveries (goal >= 4)', fmt(median(deliveries), 2), list(deliveries, 2)],
+      ],
+    ),
+    '',
+  );
+}
+
+if (pvp.length) {
+  const labels = pvp[0].data.results.map((r) => r.label);
+  const rows = labels.map((label) => {
+    const runs = pvp.map(({ data }) => data.results.find((r) => r.label === label)!);
+    return [
+      label,
+      fmt(median(runs.map((r) => r.bytesPerClientPerMin))),
+      fmt(median(runs.map((r) => r.serverCpuPct)), 1),
+      fmt(median(runs.map((r) => r.staleP50))),
+      fmt(median(runs.map((r) => r.staleP99))),
+    ];
+  });
+  lines.push(
+    '### Polling versus push',
+    '',
+    table(
+      ['mode', 'bytes/client/min', 'server CPU %', 'staleness p50 ms', 'staleness p99 ms'],
+      rows,
+    ),
+    '',
+  );
+}
+
+const body = lines.join('\n');
+process.stdout.write(`${body}\n`);
+if (!process.argv.includes('--no-write'))
+  writeSection(`## Medians of ${RUNS} runs (npm run bench:medians)`, body);
