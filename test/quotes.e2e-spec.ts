@@ -152,6 +152,9 @@ describe('History REST (e2e)', () => {
         .expect('Content-Type', /application\/json/);
       const again = await get(path).expect(200);
       expect(again.body).toEqual(first.body);
+      expect(first.headers.etag).toBeDefined();
+      expect(again.headers.etag).toBe(first.headers.etag);
+      await request(sut.url).get(path).set('If-None-Match', first.headers.etag).expect(304);
       const fresh = await get(
         `/api/instruments/BTCUSD/candles?interval=1s&to=${to}&limit=3`,
       ).expect(200);

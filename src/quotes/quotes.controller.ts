@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CandlesQuery, LatestQuery, QuotesQuery } from './dto/history.query';
 import { QuotesService, type QuotesPage } from './quotes.service';
@@ -23,9 +24,17 @@ export class QuotesController {
     summary: 'OHLCV candles ascending by bucket start; the open candle is last',
   })
   @ApiOkResponse({ description: '{symbol, interval, candles: [{t, o, h, l, c, v, n}]}' })
-  @Header('Content-Type', 'application/json; charset=utf-8')
-  candles(@Param('symbol') symbol: string, @Query() query: CandlesQuery): Promise<string> {
-    return this.quotes.candlesJson(symbol, query);
+  async candles(
+    @Param('symbol') symbol: string,
+    @Query() query: CandlesQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    const page = await this.quotes.candlesEncoded(symbol, query);
+    // Sent here, not by Nest, so that cached bytes go out as they are. With an ETag set,
+    // Express skips hashing the body and still answers If-None-Match with 304.
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    if (page.etag) res.setHeader('ETag', page.etag);
+    res.send(page.body);
   }
 
   @Get('quotes/latest')

@@ -2,7 +2,7 @@ import { ResponseCache } from './response-cache';
 
 describe('ResponseCache', () => {
   it('evicts the least recently used entries past its byte budget', () => {
-    const sut = new ResponseCache(10);
+    const sut = new ResponseCache<string>(10, (s) => s.length);
     sut.set('a', 'aaaa');
     sut.set('b', 'bbbb');
     expect(sut.get('a')).toBe('aaaa'); // a is now the most recent
@@ -13,7 +13,7 @@ describe('ResponseCache', () => {
   });
 
   it('never holds an entry larger than the budget', () => {
-    const sut = new ResponseCache(3);
+    const sut = new ResponseCache<string>(3, (s) => s.length);
     sut.set('big', 'xxxx');
     expect(sut.get('big')).toBeUndefined();
     expect(sut.size).toBe(0);
