@@ -238,18 +238,7 @@ export class CandleAggregator {
   }
 
   private live(symbol: string, interval: Interval, c: Candle, closed: boolean): LiveCandle {
-    return {
-      symbol,
-      interval,
-      t: c.t,
-      o: c.o,
-      h: c.h,
-      l: c.l,
-      c: c.c,
-      v: roundVolume(c.v),
-      n: c.n,
-      closed,
-    };
+    return { ...this.row(symbol, interval, c), closed };
   }
 
   private row(symbol: string, interval: Interval, c: Candle): CandleRow {
