@@ -76,12 +76,11 @@ export function synthetic(count: number, ticksPerSecond: number, conflateMs: num
   }
   const symbols = [...states.keys()];
 
-  function snapshot(s: SymState): Snapshot {
-    const change = s.last - s.open;
+  function tickOf(s: SymState, ts: number): Tick {
     return {
       symbol: s.inst.symbol,
       seq: s.seq,
-      ts: Date.now(),
+      ts,
       bid: s.last - 0.01,
       ask: s.last + 0.01,
       bidSize: 500,
@@ -89,6 +88,13 @@ export function synthetic(count: number, ticksPerSecond: number, conflateMs: num
       last: s.last,
       size: 100,
       volume: s.volume,
+    };
+  }
+
+  function snapshot(s: SymState): Snapshot {
+    const change = s.last - s.open;
+    return {
+      ...tickOf(s, Date.now()),
       open: s.open,
       high: s.high,
       low: s.low,
@@ -161,18 +167,7 @@ export function synthetic(count: number, ticksPerSecond: number, conflateMs: num
         s.volume += 100;
         if (s.last > s.high) s.high = s.last;
         if (s.last < s.low) s.low = s.last;
-        generated.push({
-          symbol: s.inst.symbol,
-          seq: s.seq,
-          ts: now,
-          bid: s.last - 0.01,
-          ask: s.last + 0.01,
-          bidSize: 500,
-          askSize: 400,
-          last: s.last,
-          size: 100,
-          volume: s.volume,
-        });
+        generated.push(tickOf(s, now));
         if (candleSel && s.inst.symbol === candleSel.symbol) {
           const t = bucketStart(now, candleSel.interval);
           if (!open || open.t !== t) {
