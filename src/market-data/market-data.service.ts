@@ -36,6 +36,8 @@ const CANDLE_RETENTION_MS: Partial<Record<Interval, number>> = {
 };
 /** Ticks held in memory while the store refuses writes, before the oldest are dropped. */
 const MAX_UNWRITTEN_TICKS = 2_000_000;
+/** History batches handed to the store before waiting for the oldest to finish. */
+const BACKFILL_LOADS_IN_FLIGHT = 2;
 
 function rowKey(symbol: string, interval: Interval, t: number): string {
   return `${symbol}|${interval}|${t}`;
@@ -242,6 +244,10 @@ export class MarketDataService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /**
+   * First-start history. Loads overlap generation: with PostgreSQL the server writes one batch
+   * while this process builds the next (SQLite loads synchronously, so nothing overlaps there).
+   */
   private async backfill(): Promise<void> {
     const started = Date.now();
     const liveStart = this.clock.now();
@@ -249,13 +255,21 @@ export class MarketDataService implements OnApplicationBootstrap, OnApplicationS
     const tickRate = this.config.tickRate;
     const entries = this.instruments.entries();
     const totalLiquidity = entries.reduce((sum, e) => sum + e.sim.liquidity, 0);
-    for (const entry of entries) {
+    // In the stores' key order (symbol, interval, t), which the generator keeps within a symbol.
+    const inKeyOrder = [...entries].sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
+    const loading: Promise<void>[] = [];
+    let failure: unknown;
+    for (const entry of inKeyOrder) {
       const ticksPerSecond = (tickRate * entry.sim.liquidity) / totalLiquidity;
       for (const batch of generateHistory(this.config.seed, entry, liveStart, { ticksPerSecond })) {
-        await this.store.write({ ticks: [], candles: batch });
+        if (loading.length >= BACKFILL_LOADS_IN_FLIGHT) await loading.shift();
+        if (failure) throw failure;
+        loading.push(this.store.loadHistory(batch).catch((err: unknown) => void (failure ??= err)));
         rows += batch.length;
       }
     }
+    await Promise.all(loading);
+    if (failure) throw failure;
     this.logger.log(`History backfilled: ${rows} candles in ${Date.now() - started} ms`);
   }
 

@@ -179,6 +179,37 @@ export function describeQuoteStoreContract(
         expect([...(await sut.lastTicks()).keys()].sort()).toEqual([...symbols].sort());
       });
 
+      it('loads history with exact values, any symbol text, and beside later writes', async () => {
+        const symbols = ['EURUSD', 'A "B", C', 'TAB\tNL\nCR\rBS\\'];
+        const rows: CandleRow[] = symbols.flatMap((symbol) =>
+          Array.from({ length: 120 }, (_, i) => ({
+            symbol,
+            interval: (i % 2 ? '1m' : '1d') as Interval,
+            t: T0 + i * 86_400_000,
+            o: 1.0841 + i * 1e-5,
+            h: 1.1,
+            l: 1e-7,
+            c: 0.1 + 0.2,
+            v: 2 ** 45 + i,
+            n: i,
+          })),
+        );
+        await sut.loadHistory(rows);
+        await sut.write({ ticks: [], candles: [candle('EURUSD', '1m', T0 + 200 * 86_400_000)] });
+        for (const symbol of symbols) {
+          for (const interval of ['1m', '1d'] as const) {
+            const expected = rows.filter((r) => r.symbol === symbol && r.interval === interval);
+            if (symbol === 'EURUSD' && interval === '1m') {
+              expected.push(candle('EURUSD', '1m', T0 + 200 * 86_400_000));
+            }
+            expect(await sut.candles(symbol, interval, { order: 'asc', limit: 500 })).toEqual(
+              expected.map(stripped),
+            );
+          }
+        }
+        expect(await sut.isEmpty()).toBe(false);
+      });
+
       it('writes ticks and candles of one batch together', async () => {
         await sut.write({
           ticks: makeTicks('MSFT', 3),

@@ -58,6 +58,14 @@ export abstract class QuoteStore {
   abstract init(): Promise<void>;
   abstract close(): Promise<void>;
   abstract write(batch: WriteBatch): Promise<void>;
+  /**
+   * First-start history into a store that holds none of these candles, by the engine's fastest
+   * path (COPY on PostgreSQL). A row that is already stored may fail the load: write() is the
+   * path that replaces. Rows in key order (symbol, interval, t) load fastest.
+   */
+  loadHistory(rows: readonly CandleRow[]): Promise<void> {
+    return this.write({ ticks: [], candles: rows as CandleRow[] });
+  }
   /** The last stored tick of every symbol that has one. */
   abstract lastTicks(): Promise<Map<string, Tick>>;
   /** Lowest seq still stored for a symbol (ticks below it were pruned), or undefined with none. */

@@ -71,6 +71,16 @@ describe('generateHistory', () => {
     }
   });
 
+  it("yields rows in the stores' key order (interval as text, then t), which bulk inserts need", () => {
+    const keys: string[] = [];
+    for (const batch of generateHistory(42, entry('SAP'), LIVE_START, { batchSize: 4096 })) {
+      for (const row of batch) keys.push(`${row.interval}|${String(row.t).padStart(15, '0')}`);
+    }
+    const outOfOrder = keys.filter((key, i) => i > 0 && !(keys[i - 1] < key));
+    expect(outOfOrder).toEqual([]);
+    expect(keys.length).toBeGreaterThan(30 * 1440);
+  });
+
   it('ends where the live feed begins, at the start price', () => {
     for (const symbol of SYMBOLS) {
       const { sim, tickSize } = entry(symbol);

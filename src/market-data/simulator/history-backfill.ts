@@ -30,7 +30,13 @@ const MS_PER_YEAR = 365.25 * DAY;
 /** The live feed's combined rate, used when no per-symbol rate is given. */
 const DEFAULT_TICK_RATE = 300;
 
-const AGGREGATED: readonly Interval[] = ['5m', '15m', '1h', '1d'];
+type StoredInterval = '1m' | '5m' | '15m' | '1h' | '1d';
+const AGGREGATED: readonly StoredInterval[] = ['5m', '15m', '1h', '1d'];
+/**
+ * The intervals in the stores' key order (symbol, interval, t), compared as text: rows inserted in
+ * key order fill each index page once, which makes the backfill about twice as fast.
+ */
+const KEY_ORDER: readonly StoredInterval[] = ['15m', '1d', '1h', '1m', '5m'];
 const AGGREGATED_MS = AGGREGATED.map((interval) => INTERVAL_MS[interval]);
 
 const SALT_MINUTE_STEP = 0x3c6ef372;
@@ -92,7 +98,8 @@ export function historyEnd(liveStart: number): number {
 }
 
 /**
- * Candles for one instrument before `liveStart`, in batches (ascending t within each interval).
+ * Candles for one instrument before `liveStart`, in batches in the stores' key order: interval by
+ * interval (KEY_ORDER), ascending t within each.
  * A pure function of (seed, entry, the minute of liveStart, options).
  */
 export function* generateHistory(
@@ -133,16 +140,18 @@ export function* generateHistory(
     logD[d] = logD[d + 1] - model.dayReturn(t, daySigma[d]);
   }
 
-  let out: CandleRow[] = [];
+  const rows: Record<StoredInterval, CandleRow[]> = {
+    '1m': [],
+    '5m': [],
+    '15m': [],
+    '1h': [],
+    '1d': [],
+  };
   let close = model.price(logD[0]);
   for (let d = 0; d < days; d++) {
     const bar = model.dayBar(dailyFrom + d * DAY, close, logD[d], logD[d + 1], daySigma[d]);
     close = bar.c;
-    out.push(bar);
-    if (out.length >= batchSize) {
-      yield out;
-      out = [];
-    }
+    rows['1d'].push(bar);
   }
 
   const open: (CandleRow | undefined)[] = AGGREGATED.map(() => undefined);
@@ -150,7 +159,7 @@ export function* generateHistory(
   for (let k = 0; k < minutes; k++) {
     const bar = model.minuteBar(minuteFrom + k * MIN, close, logP[k], logP[k + 1], minuteSigma[k]);
     close = bar.c;
-    out.push(bar);
+    rows['1m'].push(bar);
     for (let j = 0; j < AGGREGATED.length; j++) {
       const t = bar.t - (bar.t % AGGREGATED_MS[j]);
       const agg = open[j];
@@ -160,23 +169,23 @@ export function* generateHistory(
       }
       if (agg) {
         agg.v = model.cleanVolume(agg.v);
-        out.push(agg);
+        rows[AGGREGATED[j]].push(agg);
       }
       const { symbol, o, h, l, c, v, n } = bar;
       open[j] = { symbol, interval: AGGREGATED[j], t, o, h, l, c, v, n };
     }
-    if (out.length >= batchSize) {
-      yield out;
-      out = [];
-    }
   }
   // The last bucket of each interval is complete or is the partial one holding the live start.
-  for (const agg of open) {
+  for (let j = 0; j < AGGREGATED.length; j++) {
+    const agg = open[j];
     if (!agg) continue;
     agg.v = model.cleanVolume(agg.v);
-    out.push(agg);
+    rows[AGGREGATED[j]].push(agg);
   }
-  if (out.length) yield out;
+  for (const interval of KEY_ORDER) {
+    const list = rows[interval];
+    for (let i = 0; i < list.length; i += batchSize) yield list.slice(i, i + batchSize);
+  }
 }
 
 /** A symbol's share of the default combined tick rate, weighted by liquidity like the live feed. */
