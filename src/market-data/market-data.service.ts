@@ -36,8 +36,6 @@ const CANDLE_RETENTION_MS: Partial<Record<Interval, number>> = {
 };
 /** Ticks held in memory while the store refuses writes, before the oldest are dropped. */
 const MAX_UNWRITTEN_TICKS = 2_000_000;
-/** History batches handed to the store before waiting for the oldest to finish. */
-const BACKFILL_LOADS_IN_FLIGHT = 2;
 
 function rowKey(symbol: string, interval: Interval, t: number): string {
   return `${symbol}|${interval}|${t}`;
@@ -245,8 +243,8 @@ export class MarketDataService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * First-start history. Loads overlap generation: with PostgreSQL the server writes one batch
-   * while this process builds the next (SQLite loads synchronously, so nothing overlaps there).
+   * First-start history. Loads overlap generation: the store (PostgreSQL's server, SQLite's
+   * writer thread) writes earlier batches while this thread builds the next.
    */
   private async backfill(): Promise<void> {
     const started = Date.now();
@@ -262,7 +260,7 @@ export class MarketDataService implements OnApplicationBootstrap, OnApplicationS
     for (const entry of inKeyOrder) {
       const ticksPerSecond = (tickRate * entry.sim.liquidity) / totalLiquidity;
       for (const batch of generateHistory(this.config.seed, entry, liveStart, { ticksPerSecond })) {
-        if (loading.length >= BACKFILL_LOADS_IN_FLIGHT) await loading.shift();
+        if (loading.length >= this.store.historyLoadsInFlight) await loading.shift();
         if (failure) throw failure;
         loading.push(this.store.loadHistory(batch).catch((err: unknown) => void (failure ??= err)));
         rows += batch.length;

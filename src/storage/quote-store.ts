@@ -63,6 +63,8 @@ export abstract class QuoteStore {
    * path (COPY on PostgreSQL). A row that is already stored may fail the load: write() is the
    * path that replaces. Rows in key order (symbol, interval, t) load fastest.
    */
+  /** How many loadHistory() calls a backfill keeps in flight: more only queue up behind these. */
+  readonly historyLoadsInFlight: number = 2;
   loadHistory(rows: readonly CandleRow[]): Promise<void> {
     return this.write({ ticks: [], candles: rows as CandleRow[] });
   }

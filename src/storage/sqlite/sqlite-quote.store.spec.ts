@@ -158,6 +158,35 @@ describe('SqliteQuoteStore', () => {
     }
   });
 
+  it('writes from a thread of its own, and starts a new one when that thread dies', async () => {
+    const sut = new SqliteQuoteStore({ file: join(dir, SQLITE_FILE_NAME) });
+    await sut.init();
+    const candle = {
+      symbol: 'AAPL',
+      interval: '1m' as const,
+      o: 1,
+      h: 2,
+      l: 0.5,
+      c: 1.5,
+      v: 10,
+      n: 2,
+    };
+    await sut.write({ ticks: [], candles: [{ ...candle, t: 60_000 }] });
+    const { threadId } = await import('node:worker_threads');
+    const writer = (
+      sut as unknown as { writer: { worker: { threadId: number; terminate(): Promise<number> } } }
+    ).writer;
+    const first = writer.worker;
+    expect(first.threadId).not.toBe(threadId);
+    await first.terminate();
+    await sut.write({ ticks: [], candles: [{ ...candle, t: 120_000 }] });
+    expect(writer.worker.threadId).not.toBe(first.threadId);
+    expect((await sut.candles('AAPL', '1m', { order: 'asc', limit: 10 })).map((c) => c.t)).toEqual([
+      60_000, 120_000,
+    ]);
+    await sut.close();
+  });
+
   it('reads a file path from a sqlite: URL', () => {
     expect(sqliteFileFromUrl('sqlite:/var/lib/tb/quotes.db')).toBe('/var/lib/tb/quotes.db');
     expect(sqliteFileFromUrl('sqlite:///var/lib/tb/quotes.db')).toBe('/var/lib/tb/quotes.db');

@@ -5,14 +5,14 @@ import { dirname, resolve } from 'node:path';
 import type { Candle, Interval, Tick } from '../../contracts';
 import {
   type CandleQuery,
-  type CandleRow,
   type PruneCutoffs,
   QuoteStore,
   StoreError,
   type TickQuery,
   type WriteBatch,
 } from '../quote-store';
-import { PRUNE_CHUNK_ROWS, yieldToEventLoop } from '../store-batching';
+import { PRUNE_CHUNK_ROWS } from '../store-batching';
+import { SqliteWriter } from './sqlite-writer';
 
 /** File name of the store inside DATA_DIR. */
 export const SQLITE_FILE_NAME = 'tickerboard.db';
@@ -95,31 +95,45 @@ const symbolsOf = (table: string) => `
     SELECT (SELECT MIN(symbol) FROM ${table} WHERE symbol > s.symbol) FROM s WHERE s.symbol IS NOT NULL
   )`;
 
+/**
+ * WAL lets the API's reads run beside the writer thread; NORMAL sync is durable across a crash of
+ * the process (only a power cut may lose the last commits) and avoids an fsync per flush.
+ */
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000'];
+
+/** The writer thread's statements (sqlite-writer.worker.cjs). */
+const WRITER_SQL = {
+  insertTick: insertTicksSql(1),
+  insertTicks: insertTicksSql(ROWS_PER_INSERT),
+  upsertCandle: upsertCandlesSql(1),
+  upsertCandles: upsertCandlesSql(ROWS_PER_INSERT),
+  tickSymbols: `${symbolsOf('ticks')} SELECT symbol FROM s WHERE symbol IS NOT NULL`,
+  candleSymbols: `${symbolsOf('candles')} SELECT symbol FROM s WHERE symbol IS NOT NULL`,
+  pruneTicks: `DELETE FROM ticks WHERE symbol = @symbol AND seq IN (
+    SELECT seq FROM ticks WHERE symbol = @symbol AND ts < @before LIMIT @limit)`,
+  pruneCandles: `DELETE FROM candles WHERE symbol = @symbol AND "interval" = @interval AND t IN (
+    SELECT t FROM candles WHERE symbol = @symbol AND "interval" = @interval AND t < @before LIMIT @limit)`,
+};
+
 type Statement = Database.Statement<unknown[], unknown>;
 
 interface Prepared {
-  insertTick: Statement;
-  insertTicks: Statement;
-  upsertCandle: Statement;
-  upsertCandles: Statement;
   lastTicks: Statement;
   firstSeq: Statement;
   lastCandleBefore: Statement;
-  tickSymbols: Statement;
-  candleSymbols: Statement;
-  pruneTicks: Statement;
-  pruneCandles: Statement;
   isEmpty: Statement;
 }
 
 export class SqliteQuoteStore extends QuoteStore {
   readonly kind = 'sqlite';
+  /** Enough queued batches to keep the writer thread busy while the next symbol is generated. */
+  override readonly historyLoadsInFlight = 6;
   readonly file: string;
   private readonly configuredBy: string;
   private db: Database.Database | undefined;
   private statements: Prepared | undefined;
   private readonly queries = new Map<string, Statement>();
-  private writeBatch: ((batch: WriteBatch) => void) | undefined;
+  private writer: SqliteWriter | undefined;
 
   constructor(options: SqliteQuoteStoreOptions) {
     super();
@@ -145,16 +159,30 @@ export class SqliteQuoteStore extends QuoteStore {
     try {
       // WAL lets readers run beside the writer; NORMAL sync is durable across a crash of the
       // process (only a power cut may lose the last commits) and avoids an fsync per flush.
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
+      for (const pragma of PRAGMAS) db.pragma(pragma);
       this.migrate(db);
       this.prepare(db);
     } catch (err) {
       db.close();
       throw err instanceof StoreError ? err : this.describe(err);
     }
+    // Writes go through a thread of their own, so that a flush never blocks the event loop; this
+    // connection only reads.
+    const writer = new SqliteWriter({
+      file: this.file,
+      pragmas: PRAGMAS,
+      sql: WRITER_SQL,
+      rowsPerInsert: ROWS_PER_INSERT,
+      pruneChunkRows: PRUNE_CHUNK_ROWS,
+    });
+    try {
+      await writer.start();
+    } catch (err) {
+      db.close();
+      throw this.describe(err);
+    }
     this.db = db;
+    this.writer = writer;
   }
 
   /** One line on what is wrong with the file, and what to do about it. Never touches the file. */
@@ -206,10 +234,6 @@ export class SqliteQuoteStore extends QuoteStore {
 
   private prepare(db: Database.Database): void {
     const s: Prepared = {
-      insertTick: db.prepare(insertTicksSql(1)),
-      insertTicks: db.prepare(insertTicksSql(ROWS_PER_INSERT)),
-      upsertCandle: db.prepare(upsertCandlesSql(1)),
-      upsertCandles: db.prepare(upsertCandlesSql(ROWS_PER_INSERT)),
       lastTicks: db.prepare(
         `${symbolsOf('ticks')}
          SELECT t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume,
@@ -221,59 +245,23 @@ export class SqliteQuoteStore extends QuoteStore {
         `SELECT ${CANDLE_COLUMNS} FROM candles
          WHERE symbol = ? AND "interval" = ? AND t < ? ORDER BY t DESC LIMIT 1`,
       ),
-      tickSymbols: db
-        .prepare(`${symbolsOf('ticks')} SELECT symbol FROM s WHERE symbol IS NOT NULL`)
-        .pluck(),
-      candleSymbols: db
-        .prepare(`${symbolsOf('candles')} SELECT symbol FROM s WHERE symbol IS NOT NULL`)
-        .pluck(),
-      pruneTicks: db.prepare(
-        `DELETE FROM ticks WHERE symbol = @symbol AND seq IN (
-           SELECT seq FROM ticks WHERE symbol = @symbol AND ts < @before LIMIT @limit)`,
-      ),
-      pruneCandles: db.prepare(
-        `DELETE FROM candles WHERE symbol = @symbol AND "interval" = @interval AND t IN (
-           SELECT t FROM candles
-           WHERE symbol = @symbol AND "interval" = @interval AND t < @before LIMIT @limit)`,
-      ),
       isEmpty: db
         .prepare('SELECT NOT EXISTS (SELECT 1 FROM ticks) AND NOT EXISTS (SELECT 1 FROM candles)')
         .pluck(),
     };
     this.statements = s;
-    // One transaction per batch: a flush is all-or-nothing, and SQLite commits once.
-    const args: unknown[] = [];
-    this.writeBatch = db.transaction((batch: WriteBatch) => {
-      const { ticks, candles } = batch;
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= ticks.length; i += ROWS_PER_INSERT) {
-        args.length = 0;
-        for (let j = i; j < i + ROWS_PER_INSERT; j++) pushTick(args, ticks[j]);
-        s.insertTicks.run(args);
-      }
-      for (; i < ticks.length; i++) {
-        args.length = 0;
-        s.insertTick.run(pushTick(args, ticks[i]));
-      }
-      for (i = 0; i + ROWS_PER_INSERT <= candles.length; i += ROWS_PER_INSERT) {
-        args.length = 0;
-        for (let j = i; j < i + ROWS_PER_INSERT; j++) pushCandle(args, candles[j]);
-        s.upsertCandles.run(args);
-      }
-      for (; i < candles.length; i++) {
-        args.length = 0;
-        s.upsertCandle.run(pushCandle(args, candles[i]));
-      }
-    });
   }
 
   async close(): Promise<void> {
     const db = this.db;
     if (!db) return;
+    const writer = this.writer;
     this.db = undefined;
+    this.writer = undefined;
     this.statements = undefined;
-    this.writeBatch = undefined;
     this.queries.clear();
+    // The writer finishes what it was given first: a graceful stop loses nothing.
+    await writer?.close();
     try {
       db.pragma('optimize');
     } finally {
@@ -284,7 +272,7 @@ export class SqliteQuoteStore extends QuoteStore {
   async write(batch: WriteBatch): Promise<void> {
     if (batch.ticks.length === 0 && batch.candles.length === 0) return;
     this.open();
-    this.writeBatch!(batch);
+    await this.writer!.write(batch);
   }
 
   async lastTicks(): Promise<Map<string, Tick>> {
@@ -348,46 +336,10 @@ export class SqliteQuoteStore extends QuoteStore {
     return this.open().lastCandleBefore.get(symbol, interval, before) as Candle | undefined;
   }
 
+  /** Runs in the writer thread, in chunks of PRUNE_CHUNK_ROWS, each its own short transaction. */
   async prune(cutoffs: PruneCutoffs): Promise<{ ticks: number; candles: number }> {
-    const s = this.open();
-    let ticks = 0;
-    let candles = 0;
-    // Chunks per symbol walk the (symbol, ts) and (symbol, interval, t) indexes, and each
-    // chunk is its own short transaction; the feed's flushes run in between.
-    for (const symbol of s.tickSymbols.all() as string[]) {
-      for (;;) {
-        const { changes } = this.open().pruneTicks.run({
-          symbol,
-          before: cutoffs.ticksBefore,
-          limit: PRUNE_CHUNK_ROWS,
-        });
-        ticks += changes;
-        if (changes < PRUNE_CHUNK_ROWS) break;
-        await yieldToEventLoop();
-      }
-      await yieldToEventLoop();
-    }
-    const intervals = Object.entries(cutoffs.candlesBefore) as [Interval, number | undefined][];
-    if (intervals.length > 0) {
-      for (const symbol of s.candleSymbols.all() as string[]) {
-        for (const [interval, before] of intervals) {
-          if (before === undefined) continue;
-          for (;;) {
-            const { changes } = this.open().pruneCandles.run({
-              symbol,
-              interval,
-              before,
-              limit: PRUNE_CHUNK_ROWS,
-            });
-            candles += changes;
-            if (changes < PRUNE_CHUNK_ROWS) break;
-            await yieldToEventLoop();
-          }
-        }
-        await yieldToEventLoop();
-      }
-    }
-    return { ticks, candles };
+    this.open();
+    return this.writer!.prune(cutoffs);
   }
 
   async isEmpty(): Promise<boolean> {
@@ -407,16 +359,6 @@ export class SqliteQuoteStore extends QuoteStore {
     }
     return statement;
   }
-}
-
-function pushTick(args: unknown[], t: Tick): unknown[] {
-  args.push(t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume, t.bidSize, t.askSize);
-  return args;
-}
-
-function pushCandle(args: unknown[], c: CandleRow): unknown[] {
-  args.push(c.symbol, c.interval, c.t, c.o, c.h, c.l, c.c, c.v, c.n);
-  return args;
 }
 
 function reason(err: unknown): string {

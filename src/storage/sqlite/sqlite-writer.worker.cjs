@@ -1,0 +1,129 @@
+// The SQLite store's writer: every write runs here, on its own connection and thread, so that a
+// flush (page writes, WAL checkpoints) never blocks the event loop that serves the feed and the
+// API. Plain CommonJS, run as is by the built server and by the tests alike; the SQL comes from
+// sqlite-quote.store.ts through workerData, so the schema is described in one place.
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require('better-sqlite3');
+
+const { file, pragmas, sql, rowsPerInsert, pruneChunkRows } = workerData;
+const TICK_NUMBERS = 9;
+const CANDLE_NUMBERS = 7;
+
+let db;
+let s;
+try {
+  db = new Database(file);
+  for (const pragma of pragmas) db.pragma(pragma);
+  s = {
+    insertTick: db.prepare(sql.insertTick),
+    insertTicks: db.prepare(sql.insertTicks),
+    upsertCandle: db.prepare(sql.upsertCandle),
+    upsertCandles: db.prepare(sql.upsertCandles),
+    tickSymbols: db.prepare(sql.tickSymbols).pluck(),
+    candleSymbols: db.prepare(sql.candleSymbols).pluck(),
+    pruneTicks: db.prepare(sql.pruneTicks),
+    pruneCandles: db.prepare(sql.pruneCandles),
+  };
+} catch (err) {
+  db?.close();
+  throw err;
+}
+
+const args = [];
+
+/** Ticks arrive as columns: symbols[i] and numbers[i * 9 ...] (seq, ts, bid, ask, ...). */
+function pushTick(symbols, numbers, i) {
+  args.push(symbols[i]);
+  for (let k = i * TICK_NUMBERS, end = k + TICK_NUMBERS; k < end; k++) args.push(numbers[k]);
+}
+
+/** Candles: symbols[i], intervals[i] and numbers[i * 7 ...] (t, o, h, l, c, v, n). */
+function pushCandle(symbols, intervals, numbers, i) {
+  args.push(symbols[i], intervals[i]);
+  for (let k = i * CANDLE_NUMBERS, end = k + CANDLE_NUMBERS; k < end; k++) args.push(numbers[k]);
+}
+
+// One transaction per batch: a flush is all-or-nothing, and SQLite commits once.
+const writeBatch = db.transaction((ticks, candles) => {
+  const tickCount = ticks.symbols.length;
+  let i = 0;
+  for (; i + rowsPerInsert <= tickCount; i += rowsPerInsert) {
+    args.length = 0;
+    for (let j = i; j < i + rowsPerInsert; j++) pushTick(ticks.symbols, ticks.numbers, j);
+    s.insertTicks.run(args);
+  }
+  for (; i < tickCount; i++) {
+    args.length = 0;
+    pushTick(ticks.symbols, ticks.numbers, i);
+    s.insertTick.run(args);
+  }
+  const candleCount = candles.symbols.length;
+  for (i = 0; i + rowsPerInsert <= candleCount; i += rowsPerInsert) {
+    args.length = 0;
+    for (let j = i; j < i + rowsPerInsert; j++) {
+      pushCandle(candles.symbols, candles.intervals, candles.numbers, j);
+    }
+    s.upsertCandles.run(args);
+  }
+  for (; i < candleCount; i++) {
+    args.length = 0;
+    pushCandle(candles.symbols, candles.intervals, candles.numbers, i);
+    s.upsertCandle.run(args);
+  }
+});
+
+/** Deletes in chunks, each its own short transaction, so no commit holds the lock for long. */
+function prune({ ticksBefore, candlesBefore }) {
+  let ticks = 0;
+  let candles = 0;
+  for (const symbol of s.tickSymbols.all()) {
+    for (;;) {
+      const { changes } = s.pruneTicks.run({ symbol, before: ticksBefore, limit: pruneChunkRows });
+      ticks += changes;
+      if (changes < pruneChunkRows) break;
+    }
+  }
+  const intervals = Object.entries(candlesBefore).filter(([, before]) => before !== undefined);
+  if (intervals.length > 0) {
+    for (const symbol of s.candleSymbols.all()) {
+      for (const [interval, before] of intervals) {
+        for (;;) {
+          const { changes } = s.pruneCandles.run({
+            symbol,
+            interval,
+            before,
+            limit: pruneChunkRows,
+          });
+          candles += changes;
+          if (changes < pruneChunkRows) break;
+        }
+      }
+    }
+  }
+  return { ticks, candles };
+}
+
+parentPort.on('message', (msg) => {
+  try {
+    let result;
+    if (msg.op === 'write') writeBatch(msg.ticks, msg.candles);
+    else if (msg.op === 'prune') result = prune(msg.cutoffs);
+    else if (msg.op === 'close') {
+      db.close();
+      parentPort.postMessage({ id: msg.id, ok: true });
+      parentPort.close();
+      return;
+    } else throw new Error(`unknown operation ${msg.op}`);
+    parentPort.postMessage({ id: msg.id, ok: true, result });
+  } catch (err) {
+    parentPort.postMessage({
+      id: msg.id,
+      ok: false,
+      message: err instanceof Error ? err.message : String(err),
+      code: err && typeof err.code === 'string' ? err.code : undefined,
+    });
+  }
+});
+
+parentPort.postMessage({ ready: true });
