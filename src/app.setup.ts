@@ -1,6 +1,6 @@
 // Everything main.ts and the e2e tests both apply to a Nest app: prefix, OpenAPI, dashboard serving.
 import { Logger } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,16 @@ export function logLevels(level: LogLevel): LogLevel[] {
   return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
 
-export async function setupApp(app: NestExpressApplication): Promise<void> {
+/**
+ * Fastify serves the HTTP side: about twice the requests per core of Express under Nest, which
+ * the history API's tail latency needs (bench/RESULTS.md, REST). A trailing slash is ignored,
+ * as Express did.
+ */
+export function createHttpAdapter(): FastifyAdapter {
+  return new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } });
+}
+
+export async function setupApp(app: NestFastifyApplication): Promise<void> {
   const config = app.get(AppConfig);
   app.useWebSocketAdapter(new LeanIoAdapter(app));
   app.setGlobalPrefix(API_PREFIX);
@@ -37,7 +46,7 @@ export async function setupApp(app: NestExpressApplication): Promise<void> {
 const CLIENT_ROOT = resolve('client');
 const CLIENT_DIST = join(CLIENT_ROOT, 'dist');
 
-async function setupClient(app: NestExpressApplication, config: AppConfig): Promise<void> {
+async function setupClient(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const logger = new Logger('Dashboard');
   const mode = config.client === 'auto' ? (config.production ? 'static' : 'vite') : config.client;
   if (mode === 'off') return;
@@ -46,7 +55,7 @@ async function setupClient(app: NestExpressApplication, config: AppConfig): Prom
       logger.warn(`No built dashboard in ${CLIENT_DIST}: run "npm run build:client".`);
       return;
     }
-    app.useStaticAssets(CLIENT_DIST, { index: 'index.html', maxAge: '1h' });
+    app.useStaticAssets({ root: CLIENT_DIST, prefix: '/', index: 'index.html', maxAge: '1h' });
     return;
   }
   // Development: Vite serves and transforms client/ on request, so client edits need no rebuild.

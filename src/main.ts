@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { logLevels, setupApp } from './app.setup';
+import { createHttpAdapter, logLevels, setupApp } from './app.setup';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { StoreError } from './storage/quote-store';
 import { createQuoteStore } from './storage/storage.module';
@@ -44,7 +44,7 @@ async function checkStore(config: AppConfig): Promise<void> {
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
   await checkStore(config);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
     logger: logLevels(config.logLevel),
     abortOnError: false,
   });

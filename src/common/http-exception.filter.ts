@@ -4,9 +4,10 @@ import {
   Catch,
   type ExceptionFilter,
   HttpException,
+  Injectable,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { ApiErrorBody, ErrorCode } from '../contracts';
 import { DomainError, HTTP_REASON } from './errors';
 
@@ -47,8 +48,11 @@ export function toErrorBody(exception: unknown): ApiErrorBody {
 }
 
 @Catch()
+@Injectable()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     // Socket handlers answer through their acknowledgements; this filter is for HTTP only.
@@ -56,8 +60,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const body = toErrorBody(exception);
     if (body.statusCode >= 500)
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
-    res.status(body.statusCode).json(body);
+    const http = this.adapterHost.httpAdapter;
+    const res: unknown = host.switchToHttp().getResponse();
+    if (http.isHeadersSent(res)) return;
+    http.reply(res, body, body.statusCode);
   }
 }

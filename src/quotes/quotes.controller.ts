@@ -1,5 +1,5 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CandlesQuery, LatestQuery, QuotesQuery } from './dto/history.query';
 import { QuotesService, type QuotesPage } from './quotes.service';
@@ -27,14 +27,20 @@ export class QuotesController {
   async candles(
     @Param('symbol') symbol: string,
     @Query() query: CandlesQuery,
-    @Res() res: Response,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const page = await this.quotes.candlesEncoded(symbol, query);
-    // Sent here, not by Nest, so that cached bytes go out as they are. With an ETag set,
-    // Express skips hashing the body and still answers If-None-Match with 304.
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    if (page.etag) res.setHeader('ETag', page.etag);
-    res.send(page.body);
+    // Sent here, not by Nest, so that cached bytes go out as they are. A settled page has an
+    // entity tag: a client holding it gets 304 and no body.
+    if (page.etag) {
+      res.header('ETag', page.etag);
+      if (ifNoneMatch && etagMatches(ifNoneMatch, page.etag)) {
+        res.code(304).send();
+        return;
+      }
+    }
+    res.header('Content-Type', 'application/json; charset=utf-8').send(page.body);
   }
 
   @Get('quotes/latest')
@@ -43,4 +49,10 @@ export class QuotesController {
   latest(@Query() query: LatestQuery): { quotes: Snapshot[] } {
     return this.quotes.latest(query.symbols);
   }
+}
+
+/** If-None-Match holds `*` or a list of tags, weak ones (W/"...") matching by their value. */
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }

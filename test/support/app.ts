@@ -1,19 +1,19 @@
 // Starts the real Tickerboard app on an ephemeral port for e2e specs.
 import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { AppModule } from '../../src/app.module';
-import { setupApp } from '../../src/app.setup';
+import { createHttpAdapter, setupApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contracts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   url: string;
   port: number;
   config: AppConfig;
@@ -40,7 +40,9 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     .overrideProvider(AppConfig)
     .useValue(config)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+    logger: ['error'],
+  });
   await setupApp(app);
   await app.listen(config.port, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
