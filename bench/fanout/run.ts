@@ -347,6 +347,15 @@ async function runScenario(s: Scenario, deadline: number): Promise<ScenarioResul
     return r;
   };
   const outOfTime = (): boolean => Date.now() > deadline;
+  // A step that fails on latency alone runs once more: one 4 s window can catch a single stall
+  // (a major GC, the store's writer thread taking the core). Both runs are listed; the rate
+  // passes only if the second one passes.
+  const latencyOnly = (r: StepResult): boolean =>
+    !r.pass && !r.error && !r.generatorBound && r.reasons.every((x) => x.startsWith('p99'));
+  const measureConfirmed = async (k: ServerKind, rate: number): Promise<StepResult> => {
+    const r = await measure(k, rate);
+    return latencyOnly(r) && !outOfTime() ? measure(k, rate) : r;
+  };
 
   // Doubling ladder, all servers at the same rate before the next rate, so that a time cut-off
   // treats them alike.
@@ -358,12 +367,13 @@ async function runScenario(s: Scenario, deadline: number): Promise<ScenarioResul
         stopped.set(k, 'time budget');
         continue;
       }
-      const r = await measure(k, rate);
+      const r = await measureConfirmed(k, rate);
       if (!r.pass) stopped.set(k, r.generatorBound ? 'load generator saturated' : r.reasons[0]);
     }
     if (servers.every((k) => stopped.has(k))) break;
   }
   for (const k of servers) if (!stopped.has(k)) stopped.set(k, 'top of the ladder');
+  const ladderSteps = new Map(servers.map((k) => [k, steps.get(k)?.length ?? 0]));
   if (s.sameLoadRate !== undefined) {
     for (const k of servers) {
       const done = steps.get(k)?.some((r) => r.rate === s.sameLoadRate);
@@ -374,12 +384,14 @@ async function runScenario(s: Scenario, deadline: number): Promise<ScenarioResul
   const summaries: ServerSummary[] = [];
   for (const k of servers) {
     const list = steps.get(k) ?? [];
-    const passes = list.filter((r) => r.pass);
-    let best = passes.at(-1);
-    const fail = list.find((r) => !r.pass);
+    // The ladder alone decides: the same-load step runs after it, at a rate of its own, and
+    // must not become the best step (nor, failing once by chance, the first failure).
+    const ladder = list.slice(0, ladderSteps.get(k) ?? list.length);
+    let best = ladder.filter((r) => r.pass).at(-1);
+    const fail = ladder.find((r) => !r.pass && !ladder.some((x) => x.pass && x.rate === r.rate));
     if (s.bisect && best && fail && !fail.generatorBound && !outOfTime()) {
       const mid = Math.round(Math.sqrt(best.rate * fail.rate));
-      const r = await measure(k, mid);
+      const r = await measureConfirmed(k, mid);
       if (r.pass) best = r;
       else if (r.generatorBound) stopped.set(k, 'load generator saturated');
     }
@@ -558,7 +570,9 @@ function section(results: ScenarioResult[], meta: { machine: string; noisy: bool
       `Each step: connect, subscribe, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured.`,
       'A step passes when nothing was lost or duplicated (every client checks seq per symbol),',
       `p99 tick-to-client latency (receipt minus tick \`ts\`) is <= ${P99_LIMIT_MS} ms, and deliveries keep up`,
-      'with what the feed produced. Server CPU is utime+stime from /proc for all four; heap and',
+      'with what the feed produced; a step that fails on p99 alone is run once more and passes only',
+      'if that run passes (both runs are listed). The ladder alone decides the sustained rate.',
+      'Server CPU is utime+stime from /proc for all four; heap and',
       'event-loop delay come from a probe preloaded into each server (`node --import bench/lib/probe.mjs`),',
       'not from code in the app. Ticks are emitted by the simulator on a 5 ms timer, so up to 5 ms of',
       'scheduling lag is in every latency figure, and A and D add up to one 25 ms batch window by design.',

@@ -246,8 +246,8 @@ interface BlockResult {
 }
 
 /**
- * Time the event loop is blocked by one SQLite flush: better-sqlite3 is synchronous, so the
- * whole write() runs before the call returns.
+ * Time the event loop is blocked by one SQLite flush: the synchronous part of write(), which
+ * hands the batch (as columns) to the store's writer thread and returns.
  */
 async function measureBlocking(
   store: QuoteStore,
@@ -431,8 +431,8 @@ function report(runs: StoreRun[], machine: string, noisy: boolean): string {
   if (sqlite?.blocking) {
     lines.push(
       '',
-      'Event-loop blocking of one SQLite flush (better-sqlite3 is synchronous: the whole transaction ' +
-        'runs inside the write() call):',
+      'Event-loop blocking of one SQLite flush (the synchronous part of write(): the batch is ' +
+        'encoded as columns and handed to the writer thread, which runs the transaction):',
       '',
       table(
         ['flush', 'blocked ms p50', 'p99', 'max'],
