@@ -371,9 +371,7 @@ function numberArray(values: number[]): string {
 
 /** A field of COPY's text format: backslash, tab, newline and carriage return escaped. */
 function copyText(value: string): string {
-  return /[\\\t\n\r]/.test(value)
-    ? value.replace(/[\\\t\n\r]/g, (ch) => COPY_ESCAPES[ch] ?? ch)
-    : value;
+  return value.replace(/[\\\t\n\r]/g, (ch) => COPY_ESCAPES[ch] ?? ch);
 }
 const COPY_ESCAPES: Record<string, string> = {
   '\\': '\\\\',

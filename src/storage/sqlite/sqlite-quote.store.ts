@@ -63,9 +63,6 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume, bid_size, ask_size';
-/** Ticks as the contract names their fields. */
-const TICK_SELECT =
-  'symbol, seq, ts, bid, ask, last, size, volume, bid_size AS bidSize, ask_size AS askSize';
 const CANDLE_COLUMNS = 't, o, h, l, c, v, n';
 /**
  * Rows bound per INSERT statement: one statement call per row is most of a write's cost in
@@ -157,8 +154,6 @@ export class SqliteQuoteStore extends QuoteStore {
       throw this.describe(err);
     }
     try {
-      // WAL lets readers run beside the writer; NORMAL sync is durable across a crash of the
-      // process (only a power cut may lose the last commits) and avoids an fsync per flush.
       for (const pragma of PRAGMAS) db.pragma(pragma);
       this.migrate(db);
       this.prepare(db);
@@ -302,7 +297,7 @@ export class SqliteQuoteStore extends QuoteStore {
       params.push(query.toTs);
     }
     const desc = query.order === 'latest';
-    const sql = `SELECT ${TICK_SELECT} FROM ticks WHERE ${where.join(' AND ')}
+    const sql = `SELECT ${TICK_COLUMNS} FROM ticks WHERE ${where.join(' AND ')}
                  ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = (this.query(sql).all(...params, Math.floor(query.limit)) as TickColumns[]).map(
       toTick,
@@ -373,7 +368,7 @@ function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A ticks row in TICK_SELECT's order. */
+/** A ticks row in TICK_COLUMNS' order. */
 type TickColumns = [string, number, number, number, number, number, number, number, number, number];
 /** A candles row in CANDLE_COLUMNS' order. */
 type CandleColumns = [number, number, number, number, number, number, number];

@@ -44,33 +44,29 @@ function pushCandle(symbols, intervals, numbers, i) {
   for (let k = i * CANDLE_NUMBERS, end = k + CANDLE_NUMBERS; k < end; k++) args.push(numbers[k]);
 }
 
+/** Inserts `count` rows, rowsPerInsert per call of `many`, the rest one by one through `one`. */
+function insertAll(count, many, one, push) {
+  let i = 0;
+  for (; i + rowsPerInsert <= count; i += rowsPerInsert) {
+    args.length = 0;
+    for (let j = i; j < i + rowsPerInsert; j++) push(j);
+    many.run(args);
+  }
+  for (; i < count; i++) {
+    args.length = 0;
+    push(i);
+    one.run(args);
+  }
+}
+
 // One transaction per batch: a flush is all-or-nothing, and SQLite commits once.
 const writeBatch = db.transaction((ticks, candles) => {
-  const tickCount = ticks.symbols.length;
-  let i = 0;
-  for (; i + rowsPerInsert <= tickCount; i += rowsPerInsert) {
-    args.length = 0;
-    for (let j = i; j < i + rowsPerInsert; j++) pushTick(ticks.symbols, ticks.numbers, j);
-    s.insertTicks.run(args);
-  }
-  for (; i < tickCount; i++) {
-    args.length = 0;
-    pushTick(ticks.symbols, ticks.numbers, i);
-    s.insertTick.run(args);
-  }
-  const candleCount = candles.symbols.length;
-  for (i = 0; i + rowsPerInsert <= candleCount; i += rowsPerInsert) {
-    args.length = 0;
-    for (let j = i; j < i + rowsPerInsert; j++) {
-      pushCandle(candles.symbols, candles.intervals, candles.numbers, j);
-    }
-    s.upsertCandles.run(args);
-  }
-  for (; i < candleCount; i++) {
-    args.length = 0;
-    pushCandle(candles.symbols, candles.intervals, candles.numbers, i);
-    s.upsertCandle.run(args);
-  }
+  insertAll(ticks.symbols.length, s.insertTicks, s.insertTick, (i) =>
+    pushTick(ticks.symbols, ticks.numbers, i),
+  );
+  insertAll(candles.symbols.length, s.upsertCandles, s.upsertCandle, (i) =>
+    pushCandle(candles.symbols, candles.intervals, candles.numbers, i),
+  );
 });
 
 /** Deletes in chunks, each its own short transaction, so no commit holds the lock for long. */
