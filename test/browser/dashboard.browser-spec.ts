@@ -236,6 +236,10 @@ run('Dashboard when requests fail', () => {
     const { page } = browser;
     await page.route('**/candles?*', (route) => route.fulfill({ status: 500, body: 'oops' }));
     await page.click('#intervals button[data-interval="15m"]');
+    // The note says "Loading…" first; wait until the failed request has replaced it.
+    await page.waitForFunction(
+      () => !document.querySelector('#chart-note')?.textContent?.startsWith('Loading'),
+    );
     await page.waitForSelector('#chart-note:not([hidden])');
     expect(await page.textContent('#chart-note')).toMatch(/Could not load \w+ 15m candles/);
     await page.unroute('**/candles?*');
