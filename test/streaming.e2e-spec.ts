@@ -43,7 +43,14 @@ describe('Streaming protocol (e2e)', () => {
   it('acknowledges with the subscription list and an atomic snapshot: first tick = snapshot seq + 1', async () => {
     const s = await client();
     const got = collect(s);
-    await waitFor(() => true);
+    // A snapshot needs a first tick: on a fresh store, wait until both symbols have traded.
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const res = await fetch(`${sut.url}/api/quotes/latest?symbols=AAPL,BTCUSD`);
+      if (((await res.json()) as { quotes: unknown[] }).quotes.length === 2) break;
+      if (Date.now() > deadline) throw new Error('AAPL and BTCUSD had no first tick within 5 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const ack = await s.emitWithAck('subscribe', { symbols: ['aapl', 'BTCUSD'] });
     if (!ack.ok) throw new Error(JSON.stringify(ack));
     expect(ack.subscriptions).toEqual([
