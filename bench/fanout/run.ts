@@ -37,6 +37,8 @@ const argValue = (name: string): string | undefined =>
     ?.slice(name.length + 1);
 const ONLY = argValue('--only')?.split(',');
 const SERVERS = argValue('--servers')?.split(',') as ServerKind[] | undefined;
+/** Fixed rates instead of the ladder: every listed server once per rate, printed, not written. */
+const RATES = argValue('--rates')?.split(',').map(Number);
 const WARMUP_MS = QUICK ? 1000 : 1500;
 const MEASURE_MS = Number(argValue('--measure-ms') ?? (QUICK ? 2000 : 4000));
 /** Whole-run budget: steps that would not fit are skipped and reported as such. */
@@ -347,6 +349,17 @@ async function runScenario(s: Scenario, deadline: number): Promise<ScenarioResul
     return r;
   };
   const outOfTime = (): boolean => Date.now() > deadline;
+  if (RATES) {
+    for (const rate of RATES) for (const k of servers) await measure(k, rate);
+    return {
+      scenario: s,
+      summaries: servers.map((k) => ({
+        server: k,
+        steps: steps.get(k) ?? [],
+        limit: 'fixed rates',
+      })),
+    };
+  }
   // A step that fails on latency alone runs once more: one 4 s window can catch a single stall
   // (a major GC, the store's writer thread taking the core). Both runs are listed; the rate
   // passes only if the second one passes.
@@ -718,7 +731,8 @@ async function main(): Promise<void> {
   const out = saveJson(QUICK ? 'fanout-quick' : 'fanout', { machine, results, loadAfter });
   process.stdout.write(`\n${body}\n\nraw figures: ${out}\n`);
   log(`done in ${fmt((Date.now() - started) / 1000)} s, loadavg after ${loadAfter}`);
-  if (!QUICK && !args.has('--no-write')) writeSection('## Fan-out (npm run bench:fanout)', body);
+  if (!QUICK && !RATES && !args.has('--no-write'))
+    writeSection('## Fan-out (npm run bench:fanout)', body);
 
   // A smoke run fails on errors and lost ticks, never on speed.
   const steps = results.flatMap((r) => r.summaries.flatMap((x) => x.steps));

@@ -103,7 +103,9 @@ async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<R
   const common = { PORT: String(port), TICK_RATE: String(opts.tickRate), SEED: seed };
   let dataDir: string | undefined;
   let proc: Pinned;
-  const nodeFlags = ['--expose-gc', '--import', PROBE];
+  // BENCH_SERVER_NODE_ARGS: extra flags for the server under test, e.g. `--cpu-prof`.
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeFlags = [...extra, '--expose-gc', '--import', PROBE];
   if (kind === 'tickerboard') {
     dataDir = mkdtempSync(join(tmpdir(), 'tickerboard-bench-'));
     proc = spawnPinned(SERVER_CORE, [...nodeFlags, join(APP_DIR, 'main.js')], {
