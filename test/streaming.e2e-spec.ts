@@ -104,6 +104,39 @@ describe('Streaming protocol (e2e)', () => {
     expect(frames.some((f) => new Set(f.map((t) => t.symbol)).size > 1)).toBe(true);
   });
 
+  it('streams the same ticks over WebSocket, long-polling, and a polling connection that upgrades', async () => {
+    const symbols = ['AAPL', 'MSFT', 'BTCUSD', 'EURUSD', 'SPY'];
+    const transports = [['websocket'], ['polling'], ['polling', 'websocket']];
+    const clients = await Promise.all(
+      transports.map(async (t) => {
+        const s = await connect(sut.url, { transports: t });
+        sockets.push(s);
+        return { s, got: collect(s) };
+      }),
+    );
+    const acks = await Promise.all(clients.map((c) => c.s.emitWithAck('subscribe', { symbols })));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(clients.map((c) => c.s.io.engine.transport.name)).toEqual([
+      'websocket',
+      'polling',
+      'websocket',
+    ]);
+    const bySeq = new Map<string, Tick>();
+    for (const [i, c] of clients.entries()) {
+      const ack = acks[i];
+      if (!ack.ok) throw new Error(JSON.stringify(ack));
+      expect(c.got.length).toBeGreaterThan(50);
+      for (const snap of ack.snapshot as Snapshot[])
+        assertContiguous(c.got, snap.symbol, snap.seq + 1);
+      for (const t of c.got) {
+        const key = `${t.symbol}:${t.seq}`;
+        const seen = bySeq.get(key);
+        if (seen) expect(t).toEqual(seen);
+        else bySeq.set(key, t);
+      }
+    }
+  });
+
   it('conflates to at most one tick per symbol per throttleMs, always the latest', async () => {
     const full = await client();
     const conflated = await client();

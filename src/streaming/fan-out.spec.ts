@@ -1,13 +1,32 @@
 import type { LiveCandle, Notice, Tick } from '../contracts';
 import { FanOut, type ClientSink } from './fan-out';
+import { engineIoWebSocketFrame } from './ws-frame';
+
+/** The Socket.IO packet inside a frame built by engineIoWebSocketFrame. */
+function unframe(frame: string): string {
+  const len = frame.charCodeAt(1);
+  const offset = len < 126 ? 2 : len === 126 ? 4 : 10;
+  expect(frame.charCodeAt(0)).toBe(0x81);
+  expect(frame[offset]).toBe('4');
+  return frame.slice(offset + 1);
+}
 
 class FakeSink implements ClientSink {
   packets: string[] = [];
+  /** Frames taken by writeFrame(), when `direct` (a WebSocket that can take them). */
+  frames: string[] = [];
   notices: Notice[] = [];
   buffered = 0;
   disconnected: string | undefined;
+  constructor(private readonly direct = false) {}
   write(packet: string): void {
     this.packets.push(packet);
+  }
+  writeFrame(frame: string): boolean {
+    if (!this.direct) return false;
+    this.frames.push(frame);
+    this.packets.push(unframe(frame));
+    return true;
   }
   bufferedBytes(): number {
     return this.buffered;
@@ -212,5 +231,65 @@ describe('FanOut', () => {
     const frames = sink.packets.filter((p) => p.startsWith('2["candles"'));
     expect(frames).toHaveLength(1);
     expect(JSON.parse(frames[0].slice(1))[1]).toEqual([c(0, true), c(60_000, false)]);
+  });
+
+  describe('with pre-built wire frames', () => {
+    const framing = (): { calls: string[]; frame: (packet: string) => string } => {
+      const calls: string[] = [];
+      return {
+        calls,
+        frame: (packet) => {
+          calls.push(packet);
+          return engineIoWebSocketFrame(packet);
+        },
+      };
+    };
+
+    it('builds a frame once per part and shares it between sockets that send that part alone', () => {
+      const f = framing();
+      const sut = new FanOut({ ...options, frame: f.frame });
+      const aOnly = [new FakeSink(true), new FakeSink(true), new FakeSink(true)];
+      for (const sink of aOnly) sut.subscribeTicks(sut.addClient(sink), 'A', 'full', 1);
+      const both = new FakeSink(true);
+      const client = sut.addClient(both);
+      sut.subscribeTicks(client, 'A', 'full', 1);
+      sut.subscribeTicks(client, 'B', 'full', 1);
+      sut.onTick(tick('A'));
+      sut.onTick(tick('B'));
+      sut.onTick(tick('A'));
+      sut.flush(0);
+      expect(f.calls).toHaveLength(2); // A's shared frame, and the frame of the socket with A and B
+      for (const sink of aOnly) {
+        expect(sink.frames).toEqual([aOnly[0].frames[0]]);
+        expect(sink.ticks().map((t) => `${t.symbol}${t.seq}`)).toEqual(['A1', 'A2']);
+      }
+      expect(both.frames).toHaveLength(1);
+      expect(both.ticks().map((t) => `${t.symbol}${t.seq}`)).toEqual(['A1', 'A2', 'B1']);
+    });
+
+    it('sends the packet through write() when the socket cannot take a frame now', () => {
+      const sut = new FanOut({ ...options, frame: engineIoWebSocketFrame });
+      const direct = new FakeSink(true);
+      const queued = new FakeSink(false);
+      sut.subscribeTicks(sut.addClient(direct), 'A', 'full', 1);
+      sut.subscribeTicks(sut.addClient(queued), 'A', 'full', 1);
+      sut.onTick(tick('A'));
+      sut.flush(0);
+      expect(direct.frames).toHaveLength(1);
+      expect(queued.frames).toHaveLength(0);
+      expect(queued.packets).toEqual(direct.packets);
+    });
+
+    it('never frames a part that is not ASCII', () => {
+      const f = framing();
+      const sut = new FanOut({ ...options, frame: f.frame });
+      const sink = new FakeSink(true);
+      sut.subscribeTicks(sut.addClient(sink), 'É', 'full', 1);
+      sut.onTick(tick('É'));
+      sut.flush(0);
+      expect(f.calls).toHaveLength(0);
+      expect(sink.frames).toHaveLength(0);
+      expect(sink.ticks().map((t) => t.symbol)).toEqual(['É']);
+    });
   });
 });

@@ -1,4 +1,5 @@
-// The fan-out engine: batches ticks per window, encodes each once, and writes one frame per socket.
+// The fan-out engine: batches ticks per window, encodes each once, and writes one frame per socket;
+// sockets whose frame carries one channel's news alone share one pre-built wire frame.
 // Pure of Socket.IO: sockets are ClientSinks, so the engine is tested without a server.
 import type { Interval, LiveCandle, Notice, StreamMode, Subscription, Tick } from '../contracts';
 import { roomName } from '../contracts';
@@ -7,6 +8,12 @@ import { roomName } from '../contracts';
 export interface ClientSink {
   /** Writes one Socket.IO packet (e.g. `2["ticks",[...]]`) to the socket. */
   write(packet: string): void;
+  /**
+   * Writes a packet already framed for the wire by `FanOutOptions.frame`, straight to the
+   * connection, when its transport can take it now without reordering; false when it cannot
+   * (the engine then calls write() with the packet).
+   */
+  writeFrame(frame: string): boolean;
   /** Bytes written but not yet handed to the kernel. */
   bufferedBytes(): number;
   notice(notice: Notice): void;
@@ -20,6 +27,11 @@ export interface FanOutOptions {
   maxClientBytes: number;
   /** Throttle applied to a slow socket's degraded subscriptions. */
   degradedThrottleMs: number;
+  /**
+   * The transport's wire form of an ASCII packet (for Socket.IO over WebSocket, the whole
+   * WebSocket frame). Built once per shared part and handed to ClientSink.writeFrame().
+   */
+  frame?: (packet: string) => string;
 }
 
 export const DEFAULT_THROTTLE_MS = 250;
@@ -62,14 +74,33 @@ class CandleChannel {
   dirty = false;
 }
 
+/** JSON.stringify escapes control characters, so its output is printable ASCII or has this. */
+const NON_ASCII = /[^ -~]/;
+
+/**
+ * One channel's news for one window, encoded once: comma-separated JSON. Sockets whose frame
+ * carries this part alone (the common case) share its packet and its wire frame.
+ */
+class Part {
+  readonly ascii: boolean;
+  packet: string | undefined;
+  frame: string | undefined;
+  constructor(readonly json: string) {
+    this.ascii = !NON_ASCII.test(json);
+  }
+}
+
+const TICKS_PREFIX = '2["ticks",[';
+const CANDLES_PREFIX = '2["candles",[';
+
 interface SubRecord {
   sub: Subscription;
 }
 
 export class ClientState {
-  /** Encoded tick fragments queued for this window's frame. */
-  readonly ticks: string[] = [];
-  readonly candles: string[] = [];
+  /** Encoded parts queued for this window's frames. */
+  readonly ticks: Part[] = [];
+  readonly candles: Part[] = [];
   queued = false;
   degraded = false;
   /** Unsent bytes when the client was conflated; the drop bound counts from there. */
@@ -247,7 +278,7 @@ export class FanOut {
     for (let c = 0; c < dirty.length; c++) {
       const channel = dirty[c];
       const window = channel.window;
-      const fragment = encodeTicks(window);
+      const part = new Part(encodeTicks(window));
       const firstSeq = window[0].seq;
       const full = channel.full;
       for (let i = 0; i < full.length; i++) {
@@ -257,10 +288,10 @@ export class FanOut {
           const start = window.findIndex((t) => t.seq >= f.fromSeq);
           f.fromSeq = 0;
           if (start < 0) continue;
-          this.enqueue(f.client).ticks.push(encodeTicks(window, start));
+          this.enqueue(f.client).ticks.push(new Part(encodeTicks(window, start)));
         } else {
           if (f.fromSeq) f.fromSeq = 0;
-          this.enqueue(f.client).ticks.push(fragment);
+          this.enqueue(f.client).ticks.push(part);
         }
       }
       window.length = 0;
@@ -271,21 +302,21 @@ export class FanOut {
     for (const channel of this.conflatedChannels) {
       const latest = channel.latest;
       if (!latest) continue;
-      let json: string | undefined;
+      let part: Part | undefined;
       for (const group of channel.conflated.values()) {
         if (now - group.lastRun < group.throttleMs) continue;
         group.lastRun = now;
         for (const f of group.followers) {
           if (latest.seq <= f.lastSentSeq) continue;
           f.lastSentSeq = latest.seq;
-          this.enqueue(f.client).ticks.push((json ??= JSON.stringify(latest)));
+          this.enqueue(f.client).ticks.push((part ??= new Part(JSON.stringify(latest))));
         }
       }
     }
 
     for (const channel of this.dirtyCandles) {
-      const fragment = channel.pending!;
-      for (const client of channel.followers) this.enqueue(client).candles.push(fragment);
+      const part = new Part(channel.pending!);
+      for (const client of channel.followers) this.enqueue(client).candles.push(part);
       channel.pending = undefined;
       channel.dirty = false;
     }
@@ -318,17 +349,37 @@ export class FanOut {
     }
     const sink = client.sink;
     if (client.ticks.length) {
-      sink.write(`2["ticks",[${client.ticks.join(',')}]]`);
-      this.counters.framesWritten++;
+      this.writeParts(sink, client.ticks, TICKS_PREFIX);
       client.ticks.length = 0;
     }
     if (client.candles.length) {
-      sink.write(`2["candles",[${client.candles.join(',')}]]`);
-      this.counters.framesWritten++;
+      this.writeParts(sink, client.candles, CANDLES_PREFIX);
       client.candles.length = 0;
     }
     const buffered = sink.bufferedBytes();
     if (buffered > this.options.slowClientBytes) this.slow(client, buffered);
+  }
+
+  /** One frame: a part's shared packet and wire frame, or this socket's own join of several. */
+  private writeParts(sink: ClientSink, parts: Part[], prefix: string): void {
+    this.counters.framesWritten++;
+    const frame = this.options.frame;
+    if (parts.length === 1) {
+      const part = parts[0];
+      const packet = (part.packet ??= `${prefix}${part.json}]]`);
+      if (frame && part.ascii && sink.writeFrame((part.frame ??= frame(packet)))) return;
+      sink.write(packet);
+      return;
+    }
+    let json = parts[0].json;
+    let ascii = parts[0].ascii;
+    for (let i = 1; i < parts.length; i++) {
+      json += `,${parts[i].json}`;
+      ascii &&= parts[i].ascii;
+    }
+    const packet = `${prefix}${json}]]`;
+    if (frame && ascii && sink.writeFrame(frame(packet))) return;
+    sink.write(packet);
   }
 
   /**
