@@ -22,7 +22,10 @@ interface Summary {
 }
 interface FanoutRun {
   machine: string;
-  results: Array<{ scenario: { id: string; sameLoadRate?: number }; summaries: Summary[] }>;
+  results: Array<{
+    scenario: { id: string; sameLoadRate?: number; sameLoadRates?: number[] };
+    summaries: Summary[];
+  }>;
 }
 interface PvpRun {
   machine: string;
@@ -69,12 +72,20 @@ if (fanout.length) {
     const sc = data.results.find((s) => s.scenario.id === 'full-2k')!;
     const sum = (k: string) => sc.summaries.find((s) => s.server === k);
     const at = (k: string, rate?: number) => sum(k)?.steps.find((s) => s.rate === rate);
-    const same = sc.scenario.sameLoadRate;
+    // Older runs saved one same-load rate; newer ones a list whose first entry is the default feed.
+    const same = sc.scenario.sameLoadRates?.[0] ?? sc.scenario.sameLoadRate;
+    const dense = sc.scenario.sameLoadRates?.[1];
+    const cpu = (k: string, rate?: number) => at(k, rate)?.cpuMicrosPerTick ?? NaN;
     const [a, b, c] = ['tickerboard', 'nest-per-tick', 'socketio-per-tick'].map((k) => at(k, same));
     return {
+      dense,
       cpuA: a?.cpuMicrosPerTick ?? NaN,
       ratioB: (a?.cpuMicrosPerTick ?? NaN) / (b?.cpuMicrosPerTick ?? NaN),
       ratioC: (a?.cpuMicrosPerTick ?? NaN) / (c?.cpuMicrosPerTick ?? NaN),
+      floorB: cpu('ws-batched', same) / cpu('nest-per-tick', same),
+      floorC: cpu('ws-batched', same) / cpu('socketio-per-tick', same),
+      denseB: cpu('tickerboard', dense) / cpu('nest-per-tick', dense),
+      denseC: cpu('tickerboard', dense) / cpu('socketio-per-tick', dense),
       p99A: a?.p99 ?? NaN,
       sustainedA: sum('tickerboard')?.sustained?.deliveredPerSec ?? NaN,
       sustainedC: sum('socketio-per-tick')?.sustained?.deliveredPerSec ?? NaN,
@@ -110,6 +121,16 @@ if (fanout.length) {
             per.map((r) => r.ratioC),
             2,
           ),
+        ],
+        [
+          'D/B and D/C at TICK_RATE 300: the raw-ws floor for 25 ms batching',
+          `${fmt(median(per.map((r) => r.floorB)), 2)} / ${fmt(median(per.map((r) => r.floorC)), 2)}`,
+          per.map((r) => `${fmt(r.floorB, 2)} / ${fmt(r.floorC, 2)}`).join(', '),
+        ],
+        [
+          `A/B and A/C at TICK_RATE ${per.find((r) => r.dense)?.dense ?? '-'} (denser feed, shown only)`,
+          `${fmt(median(per.map((r) => r.denseB)), 2)} / ${fmt(median(per.map((r) => r.denseC)), 2)}`,
+          per.map((r) => `${fmt(r.denseB, 2)} / ${fmt(r.denseC, 2)}`).join(', '),
         ],
         [
           'A p99 ms at TICK_RATE 300 (goal <= 50)',

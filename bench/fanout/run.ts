@@ -387,10 +387,10 @@ async function runScenario(s: Scenario, deadline: number): Promise<ScenarioResul
   }
   for (const k of servers) if (!stopped.has(k)) stopped.set(k, 'top of the ladder');
   const ladderSteps = new Map(servers.map((k) => [k, steps.get(k)?.length ?? 0]));
-  if (s.sameLoadRate !== undefined) {
+  for (const rate of s.sameLoadRates ?? []) {
     for (const k of servers) {
-      const done = steps.get(k)?.some((r) => r.rate === s.sameLoadRate);
-      if (!done && !outOfTime()) await measure(k, s.sameLoadRate);
+      const done = steps.get(k)?.some((r) => r.rate === rate);
+      if (!done && !outOfTime()) await measure(k, rate);
     }
   }
 
@@ -444,7 +444,7 @@ function stepAt(res: ScenarioResult, k: ServerKind, rate: number): StepResult | 
 interface Goal {
   goal: string;
   measured: string;
-  verdict: 'pass' | 'MISSED' | 'not measured';
+  verdict: 'pass' | 'MISSED' | 'not measured' | 'shown';
 }
 
 function goals(res: ScenarioResult | undefined): Goal[] {
@@ -469,19 +469,29 @@ function goals(res: ScenarioResult | undefined): Goal[] {
       verdict: 'not measured',
     });
   }
-  const same = res.scenario.sameLoadRate;
-  if (same !== undefined) {
+  for (const [i, same] of (res.scenario.sameLoadRates ?? []).entries()) {
     const at = (k: ServerKind) =>
       res.summaries.find((x) => x.server === k)?.steps.find((r) => r.rate === same);
-    const [ra, rb, rc] = [at('tickerboard'), at('nest-per-tick'), at('socketio-per-tick')];
-    const [a, b, c] = [ra, rb, rc].map((r) => r?.cpuMicrosPerTick ?? NaN);
+    const [ra, rb, rc, rd] = [
+      at('tickerboard'),
+      at('nest-per-tick'),
+      at('socketio-per-tick'),
+      at('ws-batched'),
+    ];
+    const [a, b, c, d] = [ra, rb, rc, rd].map((r) => r?.cpuMicrosPerTick ?? NaN);
     const state = (r?: StepResult) =>
       r ? (r.pass ? 'kept up' : `did not keep up: ${r.reasons[0]}`) : 'not run';
+    const judged = i === 0;
     out.push({
-      goal: "A's CPU per delivered tick <= 0.25 x B and C, at the product's default feed rate",
-      measured: `at TICK_RATE ${same} (same offered ticks for all): A ${fmt(a, 2)} us (${state(ra)}), B ${fmt(b, 2)} us (${state(rb)}), C ${fmt(c, 2)} us (${state(rc)}); A/B ${fmt(a / b, 2)}, A/C ${fmt(a / c, 2)}`,
-      verdict:
-        Number.isNaN(a / b) || Number.isNaN(a / c)
+      goal: judged
+        ? "A's CPU per delivered tick <= 0.25 x B and C, at the product's default feed rate"
+        : `The same ratios on a denser feed (TICK_RATE ${same}), for comparison only`,
+      measured:
+        `at TICK_RATE ${same} (same offered ticks for all): A ${fmt(a, 2)} us (${state(ra)}), B ${fmt(b, 2)} us (${state(rb)}), C ${fmt(c, 2)} us (${state(rc)}); A/B ${fmt(a / b, 2)}, A/C ${fmt(a / c, 2)}.` +
+        ` The raw-ws floor D: ${fmt(d, 2)} us (${state(rd)}), D/B ${fmt(d / b, 2)}, D/C ${fmt(d / c, 2)}`,
+      verdict: !judged
+        ? 'shown'
+        : Number.isNaN(a / b) || Number.isNaN(a / c)
           ? 'not measured'
           : a <= 0.25 * b && a <= 0.25 * c
             ? 'pass'
