@@ -60,6 +60,8 @@ interface StepResult {
   framesPerSec: number;
   bytesPerSec: number;
   serverCpuPct: number;
+  /** The kernel's part of serverCpuPct. */
+  serverSysPct: number;
   cpuMicrosPerTick: number;
   generatorCpuPct: number;
   p50: number;
@@ -175,6 +177,7 @@ async function runStep(s: Scenario, kind: ServerKind, rate: number): Promise<Ste
     await gen.next('window-started', 30_000);
     const t0 = performance.now();
     const cpu0 = server.cpuMicros();
+    const sys0 = server.sysMicros();
     const gen0 = procCpuMicros(gen.proc.pid);
     await server.probe({ reset: true });
     await sleep(MEASURE_MS);
@@ -182,11 +185,13 @@ async function runStep(s: Scenario, kind: ServerKind, rate: number): Promise<Ste
     const { stats } = await gen.next('window', 60_000);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = server.cpuMicros() - cpu0;
+    const sys = server.sysMicros() - sys0;
     const genCpu = procCpuMicros(gen.proc.pid) - gen0;
     const probe = await server.probe();
     return judge(s, kind, rate, stats, {
       seconds,
       cpu,
+      sys,
       genCpu,
       offeredPerSec,
       eldP99Ms: probe?.eldP99Ms,
@@ -215,6 +220,7 @@ function judge(
   m: {
     seconds: number;
     cpu: number;
+    sys: number;
     genCpu: number;
     offeredPerSec: number;
     eldP99Ms?: number;
@@ -263,6 +269,7 @@ function judge(
     framesPerSec: w.frames / m.seconds,
     bytesPerSec: w.bytes / m.seconds,
     serverCpuPct: (m.cpu / 1e6 / m.seconds) * 100,
+    serverSysPct: (m.sys / 1e6 / m.seconds) * 100,
     cpuMicrosPerTick: w.ticks > 0 ? m.cpu / w.ticks : NaN,
     generatorCpuPct,
     p50: w.p50,
@@ -297,6 +304,7 @@ function failed(kind: ServerKind, rate: number, offeredPerSec: number, err: unkn
     framesPerSec: NaN,
     bytesPerSec: NaN,
     serverCpuPct: NaN,
+    serverSysPct: NaN,
     cpuMicrosPerTick: NaN,
     generatorCpuPct: NaN,
     p50: NaN,
@@ -331,7 +339,7 @@ function describe(r: StepResult): string {
   const status = r.pass ? 'pass' : `FAIL (${r.reasons.join('; ')})`;
   return (
     `  ${r.server.padEnd(18)} rate ${String(r.rate).padStart(6)}  delivered ${fmt(r.deliveredPerSec).padStart(10)}/s` +
-    ` of ${fmt(r.offeredPerSec)}  cpu ${fmt(r.serverCpuPct)}% ${fmt(r.cpuMicrosPerTick, 2)} us/tick` +
+    ` of ${fmt(r.offeredPerSec)}  cpu ${fmt(r.serverCpuPct)}% (kernel ${fmt(r.serverSysPct)}%) ${fmt(r.cpuMicrosPerTick, 2)} us/tick` +
     `  p50/p99 ${r.p50}/${r.p99} ms  gen ${fmt(r.generatorCpuPct)}%  ${status}`
   );
 }
@@ -362,9 +370,15 @@ async function runScenario(s: Scenario, deadline: number): Promise<ScenarioResul
   }
   // A step that fails on latency alone runs once more: one 4 s window can catch a single stall
   // (a major GC, the store's writer thread taking the core). Both runs are listed; the rate
-  // passes only if the second one passes.
+  // passes only if the second one passes. A saturated core or a p99 over twice the limit is no
+  // stall, and is not run again.
   const latencyOnly = (r: StepResult): boolean =>
-    !r.pass && !r.error && !r.generatorBound && r.reasons.every((x) => x.startsWith('p99'));
+    !r.pass &&
+    !r.error &&
+    !r.generatorBound &&
+    r.reasons.every((x) => x.startsWith('p99')) &&
+    r.serverCpuPct < 95 &&
+    r.p99 <= 2 * P99_LIMIT_MS;
   const measureConfirmed = async (k: ServerKind, rate: number): Promise<StepResult> => {
     const r = await measure(k, rate);
     return latencyOnly(r) && !outOfTime() ? measure(k, rate) : r;
@@ -593,9 +607,10 @@ function section(results: ScenarioResult[], meta: { machine: string; noisy: bool
       `Each step: connect, subscribe, ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured.`,
       'A step passes when nothing was lost or duplicated (every client checks seq per symbol),',
       `p99 tick-to-client latency (receipt minus tick \`ts\`) is <= ${P99_LIMIT_MS} ms, and deliveries keep up`,
-      'with what the feed produced; a step that fails on p99 alone is run once more and passes only',
-      'if that run passes (both runs are listed). The ladder alone decides the sustained rate.',
-      'Server CPU is utime+stime from /proc for all four; heap and',
+      'with what the feed produced; a step that fails on p99 alone (under twice the limit, core not',
+      'saturated) is run once more and passes only if that run passes (both runs are listed). The',
+      'ladder alone decides the sustained rate.',
+      'Server CPU is utime+stime from /proc for all four (in brackets: stime, the kernel part); heap and',
       'event-loop delay come from a probe preloaded into each server (`node --import bench/lib/probe.mjs`),',
       'not from code in the app. Ticks are emitted by the simulator on a 5 ms timer, so up to 5 ms of',
       'scheduling lag is in every latency figure, and A and D add up to one 25 ms batch window by design.',
@@ -661,7 +676,7 @@ function section(results: ScenarioResult[], meta: { machine: string; noisy: bool
           'offered/s',
           'delivered/s',
           'frames/s',
-          'server CPU %',
+          'server CPU % (kernel)',
           'us/tick',
           'p50/p99/p99.9/max ms',
           'loop p99 ms',
@@ -675,7 +690,7 @@ function section(results: ScenarioResult[], meta: { machine: string; noisy: bool
           fmt(r.offeredPerSec),
           fmt(r.deliveredPerSec),
           fmt(r.framesPerSec),
-          fmt(r.serverCpuPct),
+          `${fmt(r.serverCpuPct)} (${fmt(r.serverSysPct)})`,
           fmt(r.cpuMicrosPerTick, 2),
           `${r.p50}/${r.p99}/${r.p999}/${r.max}`,
           fmt(r.eldP99Ms, 1),

@@ -104,6 +104,13 @@ export function procCpuMicros(pid: number): number {
   return (ticks * 1e6) / CLK_TCK;
 }
 
+/** Of procCpuMicros, the part spent in the kernel (stime): for the servers, mostly socket writes. */
+export function procSysMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[12]) * 1e6) / CLK_TCK;
+}
+
 /** Resident set size in bytes (VmRSS). */
 export function procRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -8,6 +8,7 @@ import {
   freePort,
   procCpuMicros,
   procRssBytes,
+  procSysMicros,
   spawnPinned,
   stopGroup,
   waitForPort,
@@ -44,6 +45,8 @@ export interface RunningServer {
   url: string;
   proc: Pinned;
   cpuMicros(): number;
+  /** The kernel's part of cpuMicros(). */
+  sysMicros(): number;
   rssBytes(): number;
   probe(opts?: { gc?: boolean; reset?: boolean }): Promise<ProbeReading | undefined>;
   stop(): Promise<void>;
@@ -148,6 +151,7 @@ async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<R
     url: `http://127.0.0.1:${port}`,
     proc,
     cpuMicros: () => procCpuMicros(proc.pid),
+    sysMicros: () => procSysMicros(proc.pid),
     rssBytes: () => procRssBytes(proc.pid),
     probe: (o = {}) =>
       new Promise((resolve) => {
