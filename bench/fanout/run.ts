@@ -521,10 +521,19 @@ function goals(res: ScenarioResult | undefined): Goal[] {
       : '';
   if (a?.sustained && c?.sustained) {
     const ratio = a.sustained.deliveredPerSec / c.sustained.deliveredPerSec;
+    const aCapped =
+      a.limit === 'load generator saturated'
+        ? a.steps.find((r) => r.generatorBound && r.rate > (a.sustained?.rate ?? 0))
+        : undefined;
     out.push({
       goal: "A's sustained deliveries >= 4 x C's",
-      measured: `A ${fmt(a.sustained.deliveredPerSec)}/s${bound(a)}, C ${fmt(c.sustained.deliveredPerSec)}/s${bound(c)}: ${fmt(ratio, 2)} x`,
-      verdict: ratio >= 4 ? 'pass' : 'MISSED',
+      measured:
+        `A ${fmt(a.sustained.deliveredPerSec)}/s${bound(a)}, C ${fmt(c.sustained.deliveredPerSec)}/s${bound(c)}: ${fmt(ratio, 2)} x` +
+        (aCapped && ratio < 4
+          ? `; A's next step was stopped by the load generator (delivered ${fmt(aCapped.deliveredPerSec)}/s, p99 ${aCapped.p99} ms, generator ${fmt(aCapped.generatorCpuPct)} %), so A's limit is above what this harness can check`
+          : ''),
+      // Below 4x with A capped by the load generator is a lower bound, not a measured miss.
+      verdict: ratio >= 4 ? 'pass' : aCapped ? 'not measured' : 'MISSED',
     });
   } else {
     out.push({
@@ -753,7 +762,11 @@ async function main(): Promise<void> {
   }
   const loadAfter = loadavg1();
   const body = section(results, { machine, noisy });
-  const out = saveJson(QUICK ? 'fanout-quick' : 'fanout', { machine, results, loadAfter });
+  const out = saveJson(QUICK ? 'fanout-quick' : RATES ? 'fanout-rates' : 'fanout', {
+    machine,
+    results,
+    loadAfter,
+  });
   process.stdout.write(`\n${body}\n\nraw figures: ${out}\n`);
   log(`done in ${fmt((Date.now() - started) / 1000)} s, loadavg after ${loadAfter}`);
   if (!QUICK && !RATES && !args.has('--no-write'))
