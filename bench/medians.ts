@@ -96,11 +96,15 @@ if (fanout.length) {
       ratioB: (a?.cpuMicrosPerTick ?? NaN) / (b?.cpuMicrosPerTick ?? NaN),
       ratioC: (a?.cpuMicrosPerTick ?? NaN) / (c?.cpuMicrosPerTick ?? NaN),
       floorB: cpu('ws-batched', same) / cpu('nest-per-tick', same),
-      // A's kernel time alone (its socket writes) per delivered tick, against B's whole cost.
-      kernelB:
-        ((a?.cpuMicrosPerTick ?? NaN) * (a?.serverSysPct ?? NaN)) /
-        (a?.serverCpuPct ?? NaN) /
-        (b?.cpuMicrosPerTick ?? NaN),
+      // D's kernel time alone (nearly all of it its socket writes) per tick, against B's whole cost.
+      kernelB: (() => {
+        const d = at('ws-batched', same);
+        return (
+          ((d?.cpuMicrosPerTick ?? NaN) * (d?.serverSysPct ?? NaN)) /
+          (d?.serverCpuPct ?? NaN) /
+          (b?.cpuMicrosPerTick ?? NaN)
+        );
+      })(),
       floorC: cpu('ws-batched', same) / cpu('socketio-per-tick', same),
       denseB: cpu('tickerboard', dense) / cpu('nest-per-tick', dense),
       denseC: cpu('tickerboard', dense) / cpu('socketio-per-tick', dense),
@@ -148,7 +152,7 @@ if (fanout.length) {
           per.map((r) => `${fmt(r.floorB, 2)} / ${fmt(r.floorC, 2)}`).join(', '),
         ],
         [
-          "A's kernel CPU alone per tick / B's whole CPU per tick, TICK_RATE 300",
+          "D's kernel CPU alone (its socket writes) per tick / B's whole CPU per tick, TICK_RATE 300",
           fmt(median(per.map((r) => r.kernelB)), 2),
           list(
             per.map((r) => r.kernelB),
