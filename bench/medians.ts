@@ -89,6 +89,7 @@ if (fanout.length) {
     const same = sc.scenario.sameLoadRates?.[0] ?? sc.scenario.sameLoadRate;
     const dense = sc.scenario.sameLoadRates?.[1];
     const cpu = (k: string, rate?: number) => at(k, rate)?.cpuMicrosPerTick ?? NaN;
+    const sysShare = (step?: Step) => (step?.serverSysPct ?? NaN) / (step?.serverCpuPct ?? NaN);
     const [a, b, c] = ['tickerboard', 'nest-per-tick', 'socketio-per-tick'].map((k) => at(k, same));
     return {
       dense,
@@ -97,14 +98,8 @@ if (fanout.length) {
       ratioC: (a?.cpuMicrosPerTick ?? NaN) / (c?.cpuMicrosPerTick ?? NaN),
       floorB: cpu('ws-batched', same) / cpu('nest-per-tick', same),
       // D's kernel time alone (nearly all of it its socket writes) per tick, against B's whole cost.
-      kernelB: (() => {
-        const d = at('ws-batched', same);
-        return (
-          ((d?.cpuMicrosPerTick ?? NaN) * (d?.serverSysPct ?? NaN)) /
-          (d?.serverCpuPct ?? NaN) /
-          (b?.cpuMicrosPerTick ?? NaN)
-        );
-      })(),
+      kernelB:
+        (cpu('ws-batched', same) * sysShare(at('ws-batched', same))) / cpu('nest-per-tick', same),
       floorC: cpu('ws-batched', same) / cpu('socketio-per-tick', same),
       denseB: cpu('tickerboard', dense) / cpu('nest-per-tick', dense),
       denseC: cpu('tickerboard', dense) / cpu('socketio-per-tick', dense),
