@@ -393,14 +393,15 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
               kind: 'info',
               text: 'The server is sending only the latest price per symbol: this connection is falling behind.',
             });
-          } else if (n.type === 'bench') {
-            store.setMessage({
-              kind: 'info',
-              text: 'Benchmark mode: synthetic instruments and a generated feed, not market data.',
-            });
           } else if (n.type === 'shutdown' || n.type === 'disconnecting') {
             store.setMessage({ kind: 'info', text: `The server is restarting: ${n.message}` });
           }
+        },
+        synthetic() {
+          store.setMessage({
+            kind: 'info',
+            text: 'Benchmark mode: synthetic instruments and a generated feed, not market data.',
+          });
         },
         subscribeFailed(msg) {
           store.setMessage({ kind: 'error', text: msg });

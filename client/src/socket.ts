@@ -36,6 +36,8 @@ export interface StreamHandlers {
   /** The candle stream for `sel` is on (true) or could not be had (false, with the reason). */
   candleStatus(sel: CandleSelection, ok: boolean, reason?: string): void;
   notice(notice: Notice): void;
+  /** The stream is the dashboard's synthetic benchmark feed, not market data. */
+  synthetic(): void;
   subscribeFailed(message: string): void;
   /** These symbols now stream in `mode` (confirmed for 'full'; announced before the switch for 'conflated'). */
   modes(symbols: string[], mode: StreamMode): void;

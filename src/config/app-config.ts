@@ -1,4 +1,5 @@
 // Typed, validated configuration. This is the one place that reads process.env.
+import { DEFAULTS } from './defaults';
 
 export class ConfigError extends Error {
   constructor(
@@ -17,12 +18,12 @@ export type ClientMode = (typeof CLIENT_MODES)[number];
 
 export class AppConfig {
   /** HTTP and Socket.IO port; 0 picks a free one. */
-  readonly port: number = 3000;
+  readonly port: number = DEFAULTS.port;
   readonly host: string = '0.0.0.0';
   /** Seed of the market simulator: the same seed gives the same prices. */
-  readonly seed: number = 42;
+  readonly seed: number = DEFAULTS.seed;
   /** Combined ticks per second across the whole catalog. */
-  readonly tickRate: number = 300;
+  readonly tickRate: number = DEFAULTS.tickRate;
   readonly dataDir: string = './data';
   /** postgres://... selects PostgreSQL; unset or sqlite: uses the embedded SQLite file under dataDir. */
   readonly databaseUrl: string | undefined = undefined;
@@ -34,7 +35,7 @@ export class AppConfig {
   /** Skip the first-start history backfill (tests that want an empty store). */
   readonly backfill: boolean = true;
   /** Gateway batch window: at most one `ticks` frame per socket per window; 0 sends per tick. */
-  readonly batchMs: number = 25;
+  readonly batchMs: number = DEFAULTS.batchMs;
   readonly maxSubscriptions: number = 500;
   /** Control messages (subscribe, unsubscribe, subscriptions) per second per socket. */
   readonly controlRate: number = 20;

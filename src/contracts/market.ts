@@ -79,6 +79,11 @@ export function bucketStart(ts: number, interval: Interval): number {
   return ts - (((ts % ms) + ms) % ms);
 }
 
+/** Start of the UTC day that contains `ts`: the day of snapshots' open, high, low and volume. */
+export function utcDay(ts: number): number {
+  return bucketStart(ts, '1d');
+}
+
 /** The dashboard's first-visit watchlist. */
 export const DEFAULT_WATCHLIST: readonly string[] = [
   'AAPL',

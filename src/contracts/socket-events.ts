@@ -50,11 +50,30 @@ export interface SubscriptionsOk {
 export type SubscribeAck = SubscribeOk | AckError;
 export type SubscriptionsAck = SubscriptionsOk | AckError;
 
-export interface Notice {
-  type: 'conflated' | 'shutdown' | 'disconnecting' | string;
+/** The server slowed a connection down: these full subscriptions are now conflated. */
+export interface ConflatedNotice {
+  type: 'conflated';
+  reason: 'slow_consumer';
   message: string;
-  [extra: string]: unknown;
+  symbols: string[];
+  throttleMs: number;
 }
+
+/** The server is going away (restart, deploy): reconnect and resume from the last seq. */
+export interface ShutdownNotice {
+  type: 'shutdown';
+  message: string;
+}
+
+/** The server is about to close this connection, and why. */
+export interface DisconnectingNotice {
+  type: 'disconnecting';
+  reason: 'flood' | 'slow_consumer';
+  message: string;
+}
+
+/** Out-of-band news on the `notice` event; `type` tells them apart. */
+export type Notice = ConflatedNotice | ShutdownNotice | DisconnectingNotice;
 
 export const EVENTS = {
   subscribe: 'subscribe',

@@ -13,6 +13,7 @@ import {
   type LiveCandle,
   type Snapshot,
   type Tick,
+  utcDay,
 } from '../contracts';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
@@ -23,7 +24,6 @@ import { MarketDataBus } from './market-data.bus';
 import { PriceFeed } from './price-feed';
 import { RecentTicks } from './recent-ticks';
 import { generateHistory } from './simulator/history-backfill';
-import { utcDay } from './simulator/price-model';
 import { SnapshotBook } from './snapshot-book';
 
 /** How often closed and changed candles are pushed to the gateways. */
@@ -45,7 +45,7 @@ function rowKey(symbol: string, interval: Interval, t: number): string {
 export class MarketDataService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MarketDataService.name);
   private readonly book = new SnapshotBook();
-  readonly recent = new RecentTicks();
+  private readonly recent = new RecentTicks();
   private readonly aggregator = new CandleAggregator();
   private unwrittenTicks: Tick[] = [];
   /** Candle rows taken from the aggregator and not yet confirmed written. */
@@ -121,6 +121,16 @@ export class MarketDataService implements OnApplicationBootstrap, OnApplicationS
   /** The open candle of a symbol and interval, as the candles channel sends it. */
   openCandle(symbol: string, interval: Interval): LiveCandle | undefined {
     return this.aggregator.open(symbol, interval);
+  }
+
+  /** Lowest seq of a symbol's ticks held in memory, or undefined when none are. */
+  recentFirstSeq(symbol: string): number | undefined {
+    return this.recent.firstSeq(symbol);
+  }
+
+  /** A symbol's ticks held in memory with seq > afterSeq, in seq order. */
+  recentAfter(symbol: string, afterSeq: number): Tick[] {
+    return this.recent.after(symbol, afterSeq);
   }
 
   /** Stored ticks merged with those still in memory, so a query sees every tick up to now. */

@@ -1,6 +1,5 @@
 // Per-symbol snapshot for the UTC day (last tick, open/high/low, previous close), updated in place per tick.
-import type { Snapshot, Tick } from '../contracts';
-import { utcDay } from './simulator/price-model';
+import { utcDay, type Snapshot, type Tick } from '../contracts';
 
 /** Day figures known from storage, before or besides the last tick. */
 export interface DaySeed {

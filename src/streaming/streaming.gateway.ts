@@ -331,7 +331,7 @@ export class StreamingGateway
 
   /** Ticks after lastSeq from memory and store, or undefined when they are no longer kept. */
   private async loadReplay(symbol: string, lastSeq: number): Promise<Tick[] | undefined> {
-    const inMemory = this.marketData.recent.firstSeq(symbol);
+    const inMemory = this.marketData.recentFirstSeq(symbol);
     if (inMemory !== undefined && inMemory <= lastSeq + 1) return [];
     const ticks = await this.marketData.ticks(symbol, {
       afterSeq: lastSeq,
@@ -350,7 +350,7 @@ export class StreamingGateway
   ): Tick[] | undefined {
     if (!loaded || lastSeq > currentSeq) return undefined;
     const after = loaded.length ? loaded[loaded.length - 1].seq : lastSeq;
-    const replay = loaded.concat(this.marketData.recent.after(symbol, after));
+    const replay = loaded.concat(this.marketData.recentAfter(symbol, after));
     const expected = currentSeq - lastSeq;
     if (replay.length !== expected) return undefined;
     if (

@@ -145,7 +145,7 @@ export function synthetic(count: number, ticksPerSecond: number, conflateMs: num
 
     setTimeout(() => {
       h.connected(false);
-      h.notice({ type: 'bench', message: 'synthetic feed' });
+      h.synthetic();
       lastStep = Date.now();
       timer = setInterval(step, BATCH_MS);
     }, 50);

@@ -1,5 +1,5 @@
 // The simulator's maths, pure: the k-th tick of a symbol from (seed, symbol, k) and the tick before it.
-import type { Tick } from '../../contracts';
+import { utcDay, type Tick } from '../../contracts';
 import { Rng, hashString, mix32 } from '../../common/rng';
 import type { CatalogEntry } from '../../instruments/catalog';
 
@@ -28,11 +28,6 @@ export interface SymbolState {
 
 export function roundToTick(price: number, tickSize: number, precision: number): number {
   return Number((Math.round(price / tickSize) * tickSize).toFixed(precision));
-}
-
-/** Start of the UTC day holding ts. */
-export function utcDay(ts: number): number {
-  return ts - (ts % 86_400_000);
 }
 
 export class PriceModel {
