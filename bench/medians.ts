@@ -2,10 +2,12 @@
 // `npm run bench:medians` after several full runs of bench:fanout and bench:poll-vs-push.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { harnessFlags } from './lib/args';
 import { fmt, table, writeSection } from './lib/report';
 
+const flags = harnessFlags('bench:medians', { runs: 'number', 'no-write': 'flag' });
 const OUT = join(process.cwd(), 'bench', 'out');
-const RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 3);
+const RUNS = flags.runs ?? 3;
 
 interface Step {
   server: string;
@@ -200,5 +202,4 @@ if (pvp.length) {
 
 const body = lines.join('\n');
 process.stdout.write(`${body}\n`);
-if (!process.argv.includes('--no-write'))
-  writeSection(`## Medians of ${RUNS} runs (npm run bench:medians)`, body);
+if (!flags['no-write']) writeSection(`## Medians of ${RUNS} runs (npm run bench:medians)`, body);

@@ -12,18 +12,14 @@ import { CATALOG, precisionOf } from '../../src/instruments/catalog';
 import { PostgresQuoteStore } from '../../src/storage/postgres/postgres-quote.store';
 import type { CandleRow, QuoteStore } from '../../src/storage/quote-store';
 import { SqliteQuoteStore } from '../../src/storage/sqlite/sqlite-quote.store';
+import { harnessFlags } from '../lib/args';
 import { loadavg1, machineLine, pinSelf, sleep } from '../lib/proc';
 import { fmt, log, saveJson, table, writeSection } from '../lib/report';
 
-const argValue = (name: string): string | undefined =>
-  process.argv
-    .slice(2)
-    .find((a) => a.startsWith(`${name}=`))
-    ?.slice(name.length + 1);
-
-const STORES = (argValue('--stores') ?? 'sqlite,postgres').split(',');
-const STEP_MS = Number(argValue('--step-s') ?? 5) * 1000;
-const PG_URL = argValue('--url') ?? 'postgres://postgres@127.0.0.1:5432/test';
+const flags = harnessFlags('bench:ingest', { stores: 'list', 'step-s': 'number', url: 'string' });
+const STORES = flags.stores ?? ['sqlite', 'postgres'];
+const STEP_MS = (flags['step-s'] ?? 5) * 1000;
+const PG_URL = flags.url ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** The app's default FLUSH_MS. */
 const FLUSH_MS = 500;
 /** Offered ticks/s, stepped up until a store falls behind. */

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { Rng } from '../../src/common/rng';
+import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf, procCpuMicros, sleep } from '../lib/proc';
 import { fmt, log, saveJson, table, writeSection } from '../lib/report';
 import {
@@ -19,8 +20,12 @@ import {
 import { inPool, StreamClient, SYMBOL_LIST, Tally } from '../lib/stream-client';
 import { renderChart } from './chart';
 
-const args = new Set(process.argv.slice(2));
-const QUICK = args.has('--quick');
+const flags = harnessFlags('bench:poll-vs-push', {
+  quick: 'flag',
+  'no-build': 'flag',
+  'no-write': 'flag',
+});
+const QUICK = flags.quick;
 const CLIENTS = QUICK ? 20 : 200;
 const SYMBOLS_PER_CLIENT = QUICK ? 5 : 10;
 const TICK_RATE = 300;
@@ -285,7 +290,7 @@ async function main(): Promise<void> {
   const machine = machineLine();
   const noisy = isNoisy();
   log(`poll-vs-push benchmark${QUICK ? ' (quick)' : ''}: ${machine}`);
-  if (!args.has('--no-build')) {
+  if (!flags['no-build']) {
     log('building Tickerboard (nest build)...');
     buildTickerboard();
   }
@@ -370,7 +375,7 @@ async function main(): Promise<void> {
     loadAfter: loadavg1(),
   });
   process.stdout.write(`\n${body}\n\nraw figures: ${out}\n`);
-  if (!QUICK && !args.has('--no-write')) {
+  if (!QUICK && !flags['no-write']) {
     writeFileSync(CHART, svg);
     writeSection('## Polling versus push (npm run bench:poll-vs-push)', body);
   } else {

@@ -2,18 +2,24 @@
 // the same Nest process serves. `npm run bench:rest [-- --quick]`.
 import autocannon from 'autocannon';
 import { DEFAULT_WATCHLIST } from '../../src/contracts';
+import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf, procCpuMicros, sleep } from '../lib/proc';
 import { fmt, log, saveJson, table, writeSection } from '../lib/report';
 import { buildTickerboard, CLIENT_CORE, startServer, type RunningServer } from '../lib/server';
 
-const args = new Set(process.argv.slice(2));
-const QUICK = args.has('--quick');
+const flags = harnessFlags('bench:rest', {
+  quick: 'flag',
+  'no-backfill': 'flag',
+  'no-build': 'flag',
+  'no-write': 'flag',
+});
+const QUICK = flags.quick;
 const ROUNDS = QUICK ? 1 : 3;
 const SECONDS = QUICK ? 1 : 6;
 const CONNECTIONS = 32;
 const TICK_RATE = 300;
 /** With history the candles endpoint answers full pages, as a chart's first load does. */
-const BACKFILL = !args.has('--no-backfill') && !QUICK;
+const BACKFILL = !flags['no-backfill'] && !QUICK;
 
 interface Endpoint {
   name: string;
@@ -112,7 +118,7 @@ async function main(): Promise<void> {
   const machine = machineLine();
   const noisy = isNoisy();
   log(`REST benchmark${QUICK ? ' (quick)' : ''}: ${machine}`);
-  if (!args.has('--no-build')) {
+  if (!flags['no-build']) {
     log('building Tickerboard (nest build)...');
     buildTickerboard();
   }
@@ -208,7 +214,7 @@ async function main(): Promise<void> {
   ].join('\n\n');
   const out = saveJson(QUICK ? 'rest-quick' : 'rest', { machine, rows, loadAfter: loadavg1() });
   process.stdout.write(`\n${body}\n\nraw figures: ${out}\n`);
-  if (!QUICK && !args.has('--no-write')) writeSection('## REST (npm run bench:rest)', body);
+  if (!QUICK && !flags['no-write']) writeSection('## REST (npm run bench:rest)', body);
   if (broken || rows.every((r) => r.runs.length === 0)) process.exitCode = 1;
 }
 
