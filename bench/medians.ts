@@ -2,6 +2,7 @@
 // `npm run bench:medians` after several full runs of bench:fanout and bench:poll-vs-push.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bound, GOAL_SCENARIO } from './fanout/goals';
 import { harnessFlags } from './lib/args';
 import { fmt, table, writeSection } from './lib/report';
 
@@ -73,7 +74,7 @@ function list(values: number[], digits = 0): string {
 }
 
 const fanout = newest<FanoutRun>('fanout-').filter((r) =>
-  r.data.results.some((s) => s.scenario.id === 'full-2k'),
+  r.data.results.some((s) => s.scenario.id === GOAL_SCENARIO),
 );
 const pvp = newest<PvpRun>('poll-vs-push-');
 const lines: string[] = [
@@ -84,7 +85,7 @@ const lines: string[] = [
 
 if (fanout.length) {
   const per = fanout.map(({ data }) => {
-    const sc = data.results.find((s) => s.scenario.id === 'full-2k')!;
+    const sc = data.results.find((s) => s.scenario.id === GOAL_SCENARIO)!;
     const sum = (k: string) => sc.summaries.find((s) => s.server === k);
     const at = (k: string, rate?: number) => sum(k)?.steps.find((s) => s.rate === rate);
     // Older runs saved one same-load rate; newer ones a list whose first entry is the default feed.
@@ -128,7 +129,7 @@ if (fanout.length) {
           ),
         ],
         [
-          'A/B CPU per tick at TICK_RATE 300 (goal <= 0.25)',
+          `A/B CPU per tick at TICK_RATE 300 (goal ${bound('cpu-per-tick')})`,
           fmt(median(per.map((r) => r.ratioB)), 2),
           list(
             per.map((r) => r.ratioB),
@@ -136,7 +137,7 @@ if (fanout.length) {
           ),
         ],
         [
-          'A/C CPU per tick at TICK_RATE 300 (goal <= 0.25)',
+          `A/C CPU per tick at TICK_RATE 300 (goal ${bound('cpu-per-tick')})`,
           fmt(median(per.map((r) => r.ratioC)), 2),
           list(
             per.map((r) => r.ratioC),
@@ -162,12 +163,12 @@ if (fanout.length) {
           per.map((r) => `${fmt(r.denseB, 2)} / ${fmt(r.denseC, 2)}`).join(', '),
         ],
         [
-          'A p99 ms at TICK_RATE 300 (goal <= 50)',
+          `A p99 ms at TICK_RATE 300 (goal ${bound('p99')})`,
           fmt(median(per.map((r) => r.p99A))),
           list(per.map((r) => r.p99A)),
         ],
         [
-          'A/C sustained deliveries (goal >= 4; ">=": A stopped by the load generator)',
+          `A/C sustained deliveries (goal ${bound('deliveries')}; ">=": A stopped by the load generator)`,
           fmt(median(deliveries), 2),
           per.map((r, i) => `${r.cappedA ? '>=' : ''}${fmt(deliveries[i], 2)}`).join(', '),
         ],
