@@ -2,6 +2,7 @@
 // `npm run bench:medians` after several full runs of bench:fanout and bench:poll-vs-push.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULTS } from '../src/config/defaults';
 import { bound, GOAL_SCENARIO } from './fanout/goals';
 import { harnessFlags } from './lib/args';
 import { fmt, table, writeSection } from './lib/report';
@@ -9,6 +10,8 @@ import { fmt, table, writeSection } from './lib/report';
 const flags = harnessFlags('bench:medians', { runs: 'number', 'no-write': 'flag' });
 const OUT = join(process.cwd(), 'bench', 'out');
 const RUNS = flags.runs ?? 3;
+/** The product's default feed: the first same-load rate of the goals' scenario. */
+const DEFAULT_RATE = DEFAULTS.tickRate;
 
 interface Step {
   server: string;
@@ -121,7 +124,7 @@ if (fanout.length) {
       ['figure', 'median', 'each run'],
       [
         [
-          'A CPU us per delivered tick at TICK_RATE 300',
+          `A CPU us per delivered tick at TICK_RATE ${DEFAULT_RATE}`,
           fmt(median(per.map((r) => r.cpuA)), 2),
           list(
             per.map((r) => r.cpuA),
@@ -129,7 +132,7 @@ if (fanout.length) {
           ),
         ],
         [
-          `A/B CPU per tick at TICK_RATE 300 (goal ${bound('cpu-per-tick')})`,
+          `A/B CPU per tick at TICK_RATE ${DEFAULT_RATE} (goal ${bound('cpu-per-tick')})`,
           fmt(median(per.map((r) => r.ratioB)), 2),
           list(
             per.map((r) => r.ratioB),
@@ -137,7 +140,7 @@ if (fanout.length) {
           ),
         ],
         [
-          `A/C CPU per tick at TICK_RATE 300 (goal ${bound('cpu-per-tick')})`,
+          `A/C CPU per tick at TICK_RATE ${DEFAULT_RATE} (goal ${bound('cpu-per-tick')})`,
           fmt(median(per.map((r) => r.ratioC)), 2),
           list(
             per.map((r) => r.ratioC),
@@ -145,12 +148,12 @@ if (fanout.length) {
           ),
         ],
         [
-          'D/B and D/C at TICK_RATE 300: the raw-ws floor for 25 ms batching',
+          `D/B and D/C at TICK_RATE ${DEFAULT_RATE}: the raw-ws floor for ${DEFAULTS.batchMs} ms batching`,
           `${fmt(median(per.map((r) => r.floorB)), 2)} / ${fmt(median(per.map((r) => r.floorC)), 2)}`,
           per.map((r) => `${fmt(r.floorB, 2)} / ${fmt(r.floorC, 2)}`).join(', '),
         ],
         [
-          "D's kernel CPU alone (its socket writes) per tick / B's whole CPU per tick, TICK_RATE 300",
+          `D's kernel CPU alone (its socket writes) per tick / B's whole CPU per tick, TICK_RATE ${DEFAULT_RATE}`,
           fmt(median(per.map((r) => r.kernelB)), 2),
           list(
             per.map((r) => r.kernelB),
@@ -163,7 +166,7 @@ if (fanout.length) {
           per.map((r) => `${fmt(r.denseB, 2)} / ${fmt(r.denseC, 2)}`).join(', '),
         ],
         [
-          `A p99 ms at TICK_RATE 300 (goal ${bound('p99')})`,
+          `A p99 ms at TICK_RATE ${DEFAULT_RATE} (goal ${bound('p99')})`,
           fmt(median(per.map((r) => r.p99A))),
           list(per.map((r) => r.p99A)),
         ],

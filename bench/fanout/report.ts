@@ -1,5 +1,6 @@
 // The fan-out section of RESULTS.md: how the run was made, each scenario's tables, notes on what
 // limited the steps, and the goals table.
+import { DEFAULTS } from '../../src/config/defaults';
 import { fmt, table } from '../lib/report';
 import { SERVER_LABELS, type ServerKind } from '../lib/server';
 import { GOAL_SCENARIO, P99_LIMIT_MS } from './goals';
@@ -61,7 +62,7 @@ function howParagraph(meta: ReportMeta): string {
     'Server CPU is utime+stime from /proc for all four (in brackets: stime, the kernel part); heap and',
     'event-loop delay come from a probe preloaded into each server (`node --import bench/lib/probe.mjs`),',
     'not from code in the app. Ticks are emitted by the simulator on a 5 ms timer, so up to 5 ms of',
-    `scheduling lag is in every latency figure, and A and D add up to one 25 ms batch window by design.`,
+    `scheduling lag is in every latency figure, and A and D add up to one ${DEFAULTS.batchMs} ms batch window by design.`,
   ].join('\n');
 }
 

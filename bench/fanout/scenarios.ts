@@ -1,5 +1,6 @@
 // The fan-out scenarios: who subscribes to what, and the ladder of offered rates for each.
 import { Rng } from '../../src/common/rng';
+import { DEFAULTS } from '../../src/config/defaults';
 import type { ServerKind } from '../lib/server';
 import { SYMBOL_LIST } from '../lib/stream-client';
 
@@ -79,9 +80,9 @@ export function scenarios(quick: boolean): Scenario[] {
       maxSteps: 7,
       bisect: true,
       idleMemory: false,
-      // 300: the default feed, about 1.5 ticks per client per 25 ms window. 1600: the top step the
+      // The default feed (300), about 1.5 ticks per client per 25 ms window. 1600: the top step the
       // load generator can check (about 8 per window), where batching has something to batch.
-      sameLoadRates: [300, 1600],
+      sameLoadRates: [DEFAULTS.tickRate, 1600],
     },
     {
       id: 'wide-10k',

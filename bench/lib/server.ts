@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { DEFAULTS } from '../../src/config/defaults';
 import {
   freePort,
   procCpuMicros,
@@ -102,7 +103,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions): Promis
 
 async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
   const port = await freePort();
-  const seed = String(opts.seed ?? 42);
+  const seed = String(opts.seed ?? DEFAULTS.seed);
   const common = { PORT: String(port), TICK_RATE: String(opts.tickRate), SEED: seed };
   let dataDir: string | undefined;
   let proc: Pinned;
@@ -127,7 +128,7 @@ async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<R
     proc = spawnPinned(SERVER_CORE, ['--import', 'tsx', ...nodeFlags, script], {
       ...common,
       ...TSX_ENV,
-      BATCH_MS: String(opts.batchMs ?? 25),
+      BATCH_MS: String(opts.batchMs ?? DEFAULTS.batchMs),
     });
   }
   let nextId = 1;

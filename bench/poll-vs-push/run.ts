@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { Rng } from '../../src/common/rng';
+import { DEFAULTS } from '../../src/config/defaults';
 import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf, procCpuMicros, sleep } from '../lib/proc';
 import { fmt, log, saveJson, table, writeSection } from '../lib/report';
@@ -28,7 +29,7 @@ const flags = harnessFlags('bench:poll-vs-push', {
 const QUICK = flags.quick;
 const CLIENTS = QUICK ? 20 : 200;
 const SYMBOLS_PER_CLIENT = QUICK ? 5 : 10;
-const TICK_RATE = 300;
+const TICK_RATE = DEFAULTS.tickRate;
 const WARMUP_MS = QUICK ? 1000 : 3000;
 const WINDOW_MS = QUICK ? 3000 : 30_000;
 const CHART = join(ROOT, 'docs', 'poll-vs-push.svg');

@@ -1,6 +1,7 @@
 // REST benchmark: history and snapshot endpoints with the feed running, against the cheapest route
 // the same Nest process serves. `npm run bench:rest [-- --quick]`.
 import autocannon from 'autocannon';
+import { DEFAULTS } from '../../src/config/defaults';
 import { DEFAULT_WATCHLIST } from '../../src/contracts';
 import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf, procCpuMicros, sleep } from '../lib/proc';
@@ -17,7 +18,7 @@ const QUICK = flags.quick;
 const ROUNDS = QUICK ? 1 : 3;
 const SECONDS = QUICK ? 1 : 6;
 const CONNECTIONS = 32;
-const TICK_RATE = 300;
+const TICK_RATE = DEFAULTS.tickRate;
 /** With history the candles endpoint answers full pages, as a chart's first load does. */
 const BACKFILL = !flags['no-backfill'] && !QUICK;
 

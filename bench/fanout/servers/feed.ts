@@ -1,5 +1,6 @@
 // The baselines' market data: the same simulator, catalog, seed and rate that Tickerboard runs.
 import { SystemClock } from '../../../src/common/clock';
+import { DEFAULTS } from '../../../src/config/defaults';
 import { CATALOG } from '../../../src/instruments/catalog';
 import { SimulatorFeed } from '../../../src/market-data/simulator/simulator.feed';
 
@@ -17,10 +18,10 @@ export function baselineEnv(): BaselineEnv {
     return v;
   };
   return {
-    port: num('PORT', 3000),
-    tickRate: num('TICK_RATE', 300),
-    seed: num('SEED', 42),
-    batchMs: num('BATCH_MS', 25),
+    port: num('PORT', DEFAULTS.port),
+    tickRate: num('TICK_RATE', DEFAULTS.tickRate),
+    seed: num('SEED', DEFAULTS.seed),
+    batchMs: num('BATCH_MS', DEFAULTS.batchMs),
   };
 }
 
