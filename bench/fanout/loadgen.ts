@@ -1,4 +1,4 @@
-// The fan-out load generator: a separate process on the client core, driven over IPC by run.ts.
+// The fan-out load generator: a separate process on the client core, driven over IPC by step.ts.
 // It opens the clients, subscribes them, and reports per-window deliveries, losses and latency.
 import { inPool, StreamClient, SYMBOL_LIST, Tally, type Protocol } from '../lib/stream-client';
 
