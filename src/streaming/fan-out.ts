@@ -2,7 +2,7 @@
 // sockets whose frame carries one channel's news alone share one pre-built wire frame.
 // Pure of Socket.IO: sockets are ClientSinks, so the engine is tested without a server.
 import type { Interval, LiveCandle, Notice, StreamMode, Subscription, Tick } from '../contracts';
-import { roomName } from '../contracts';
+import { subscriptionKey } from '../contracts';
 
 /** What the engine needs of a connected socket. */
 export interface ClientSink {
@@ -171,14 +171,14 @@ export class FanOut {
   }
 
   has(client: ClientState, sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>): boolean {
-    return client.subs.has(roomName(sub.channel, sub.symbol, sub.interval));
+    return client.subs.has(subscriptionKey(sub.channel, sub.symbol, sub.interval));
   }
 
   existing(
     client: ClientState,
     sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>,
   ): Subscription | undefined {
-    return client.subs.get(roomName(sub.channel, sub.symbol, sub.interval))?.sub;
+    return client.subs.get(subscriptionKey(sub.channel, sub.symbol, sub.interval))?.sub;
   }
 
   /**
@@ -192,7 +192,7 @@ export class FanOut {
     fromSeq: number,
     throttleMs = DEFAULT_THROTTLE_MS,
   ): void {
-    const key = roomName('ticks', symbol);
+    const key = subscriptionKey('ticks', symbol);
     const prior = client.subs.get(key);
     if (prior) this.unsubscribe(client, prior.sub);
     const channel = this.tickChannel(symbol);
@@ -211,7 +211,7 @@ export class FanOut {
   }
 
   subscribeCandles(client: ClientState, symbol: string, interval: Interval): void {
-    const key = roomName('candles', symbol, interval);
+    const key = subscriptionKey('candles', symbol, interval);
     if (client.subs.has(key)) return;
     let channel = this.candleChannels.get(key);
     if (!channel) this.candleChannels.set(key, (channel = new CandleChannel()));
@@ -223,7 +223,7 @@ export class FanOut {
     client: ClientState,
     sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>,
   ): void {
-    const key = roomName(sub.channel, sub.symbol, sub.interval);
+    const key = subscriptionKey(sub.channel, sub.symbol, sub.interval);
     const record = client.subs.get(key);
     if (!record) return;
     client.subs.delete(key);
@@ -261,7 +261,9 @@ export class FanOut {
 
   onCandles(candles: readonly LiveCandle[]): void {
     for (const candle of candles) {
-      const channel = this.candleChannels.get(roomName('candles', candle.symbol, candle.interval));
+      const channel = this.candleChannels.get(
+        subscriptionKey('candles', candle.symbol, candle.interval),
+      );
       if (!channel || channel.followers.length === 0) continue;
       const json = JSON.stringify(candle);
       channel.pending = channel.pending === undefined ? json : `${channel.pending},${json}`;

@@ -29,7 +29,7 @@ import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../instruments/instruments.service';
 import { MarketDataBus } from '../market-data/market-data.bus';
 import { MarketDataService } from '../market-data/market-data.service';
-import { RateLimiter, parsePayload } from './control';
+import { ControlRateLimit, parsePayload } from './control';
 import { SubscribeDto, UnsubscribeDto } from './dto/subscribe.dto';
 import { DEFAULT_THROTTLE_MS, FanOut, type ClientState } from './fan-out';
 import { SocketSink } from './socket-sink';
@@ -45,7 +45,7 @@ const KNOWN_EVENTS = new Set<string>([EVENTS.subscribe, EVENTS.unsubscribe, EVEN
 
 interface SocketData {
   client: ClientState;
-  limiter: RateLimiter;
+  limiter: ControlRateLimit;
 }
 
 export function toAckError(err: unknown): AckError {
@@ -121,7 +121,7 @@ export class StreamingGateway
   handleConnection(socket: TbSocket): void {
     const data: SocketData = {
       client: this.fanOut.addClient(new SocketSink(socket)),
-      limiter: new RateLimiter(this.config.controlRate, this.clock.now()),
+      limiter: new ControlRateLimit(this.config.controlRate, this.clock.now()),
     };
     socket.data = data;
     socket.onAny(this.onAnyEvent);
