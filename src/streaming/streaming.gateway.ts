@@ -32,15 +32,13 @@ import { MarketDataService } from '../market-data/market-data.service';
 import { ControlRateLimit, parsePayload } from './control';
 import { SubscribeDto, UnsubscribeDto } from './dto/subscribe.dto';
 import { DEFAULT_THROTTLE_MS, FanOut, type ClientState } from './fan-out';
-import { SocketSink } from './socket-sink';
-import { engineIoWebSocketFrame } from './ws-frame';
+import { SOCKET_IO_WIRE, SocketSink } from './socket-io.wire';
 
 type TbServer = Server<ClientToServerEvents, ServerToClientEvents>;
 type TbSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** Most ticks one resume replays per symbol; a longer gap is reported as unresumable. */
 export const MAX_REPLAY_TICKS = 50_000;
-const REPLAY_FRAME_TICKS = 1_000;
 const KNOWN_EVENTS = new Set<string>([EVENTS.subscribe, EVENTS.unsubscribe, EVENTS.subscriptions]);
 
 interface SocketData {
@@ -60,10 +58,6 @@ export function toAckError(err: unknown): AckError {
     };
   }
   return { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };
-}
-
-function encodeTicks(ticks: readonly Tick[]): string {
-  return `2["ticks",[${ticks.map((t) => JSON.stringify(t)).join(',')}]]`;
 }
 
 @WebSocketGateway({ cors: { origin: true }, maxHttpBufferSize: 1_000_000 })
@@ -92,7 +86,7 @@ export class StreamingGateway
       slowClientBytes: config.slowClientBytes,
       maxClientBytes: config.slowClientBytes * 4,
       degradedThrottleMs: DEFAULT_THROTTLE_MS,
-      frame: engineIoWebSocketFrame,
+      wire: SOCKET_IO_WIRE,
     });
   }
 
@@ -310,9 +304,7 @@ export class StreamingGateway
       } else {
         const replay = this.completeReplay(symbol, resumeFrom, currentSeq, replays.get(symbol));
         if (replay) {
-          for (let i = 0; i < replay.length; i += REPLAY_FRAME_TICKS) {
-            client.sink.write(encodeTicks(replay.slice(i, i + REPLAY_FRAME_TICKS)));
-          }
+          this.fanOut.replay(client, replay);
         } else {
           unresumable.push(symbol);
         }
