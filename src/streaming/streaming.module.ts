@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ControlRateGuard } from './control-rate.guard';
 import { DEFAULT_THROTTLE_MS, FanOut } from './fan-out';
+import { FanOutPump } from './fan-out.pump';
 import { ResumeService } from './resume.service';
 import { SOCKET_IO_WIRE } from './socket-io.wire';
 import { StreamingGateway } from './streaming.gateway';
@@ -22,6 +23,7 @@ import { SubscriptionsService } from './subscriptions.service';
           wire: SOCKET_IO_WIRE,
         }),
     },
+    FanOutPump,
     ResumeService,
     SubscriptionsService,
     ControlRateGuard,
