@@ -55,7 +55,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    // Socket handlers answer through their acknowledgements; this filter is for HTTP only.
+    // HTTP only: Nest applies no global filter to gateways, which name WsExceptionFilter.
     if (host.getType() !== 'http') return;
     const body = toErrorBody(exception);
     if (body.statusCode >= 500)

@@ -1,5 +1,5 @@
 // class-validator results -> InvalidPayloadError, for REST query DTOs and socket payloads alike.
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { InvalidPayloadError } from './errors';
 
 /** Flattens nested validation errors into one readable line per problem, each naming its field. */
@@ -17,8 +17,31 @@ export function describeValidationErrors(errors: ValidationError[], prefix = '')
   return out;
 }
 
+const SOCKET_PAYLOADS = new WeakSet<object>();
+
+/**
+ * Marks a class as a socket message payload. Nest runs global (APP_PIPE) pipes on gateway
+ * handlers too, and tells their payloads from HTTP bodies by nothing but the class: the HTTP
+ * pipe leaves classes marked here to the gateway's own pipe, which checks them with the
+ * streaming protocol's rules and messages.
+ */
+export function SocketPayload(): ClassDecorator {
+  return (target) => void SOCKET_PAYLOADS.add(target);
+}
+
+export function isSocketPayload(metatype: unknown): metatype is new () => object {
+  return typeof metatype === 'function' && SOCKET_PAYLOADS.has(metatype);
+}
+
+/** The HTTP parameters' pipe: every class but socket payloads. */
+class HttpValidationPipe extends ValidationPipe {
+  protected override toValidate(metadata: ArgumentMetadata): boolean {
+    return !isSocketPayload(metadata.metatype) && super.toValidate(metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new HttpValidationPipe({
     transform: true,
     whitelist: true,
     exceptionFactory: (errors) => new InvalidPayloadError(describeValidationErrors(errors)),

@@ -96,7 +96,7 @@ export interface ClientToServerEvents {
   subscriptions: (ack: (res: SubscriptionsAck) => void) => void;
 }
 
-/** Socket.IO room for one symbol's stream. */
-export function roomName(channel: Channel, symbol: string, interval?: Interval): string {
+/** Key of one subscription (a channel of one symbol, and its interval for candles) on a connection. */
+export function subscriptionKey(channel: Channel, symbol: string, interval?: Interval): string {
   return channel === 'ticks' ? `t:${symbol}` : `c:${interval}:${symbol}`;
 }

@@ -1,10 +1,10 @@
 import { InvalidPayloadError, RateLimitedError } from '../common/errors';
-import { MAX_PAYLOAD_BYTES, RateLimiter, parsePayload } from './control';
+import { MAX_PAYLOAD_BYTES, ControlRateLimit, parsePayload } from './control';
 import { SubscribeDto } from './dto/subscribe.dto';
 
-describe('RateLimiter', () => {
+describe('ControlRateLimit', () => {
   it('allows a burst up to the rate, then refills over time', () => {
-    const sut = new RateLimiter(5, 0);
+    const sut = new ControlRateLimit(5, 0);
     for (let i = 0; i < 5; i++) sut.take(0);
     expect(() => sut.take(0)).toThrow(RateLimitedError);
     sut.take(200); // one token back after 200 ms at 5/s
@@ -12,7 +12,7 @@ describe('RateLimiter', () => {
   });
 
   it('tells a flood from a burst', () => {
-    const sut = new RateLimiter(2, 0);
+    const sut = new ControlRateLimit(2, 0);
     for (let i = 0; i < 2; i++) sut.take(0);
     for (let i = 0; i < 10; i++) expect(() => sut.take(0)).toThrow();
     expect(sut.flooding()).toBe(false);

@@ -22,7 +22,7 @@ export function parsePayload<T extends object>(cls: new () => T, payload: unknow
 }
 
 /** Token bucket: `rate` control messages per second, bursts up to `rate`. */
-export class RateLimiter {
+export class ControlRateLimit {
   private tokens: number;
   private last: number;
   /** Rejections in the current second, to tell a burst from a flood. */

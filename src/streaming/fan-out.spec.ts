@@ -1,6 +1,6 @@
 import type { LiveCandle, Notice, Tick } from '../contracts';
-import { FanOut, type ClientSink } from './fan-out';
-import { engineIoWebSocketFrame } from './ws-frame';
+import { FanOut, REPLAY_FRAME_TICKS, type ClientSink } from './fan-out';
+import { SOCKET_IO_WIRE, engineIoWebSocketFrame } from './socket-io.wire';
 
 /** The Socket.IO packet inside a frame built by engineIoWebSocketFrame. */
 function unframe(frame: string): string {
@@ -65,7 +65,14 @@ function tick(symbol: string, ts = 0): Tick {
   };
 }
 
-const options = { slowClientBytes: 1000, maxClientBytes: 5000, degradedThrottleMs: 250 };
+/** Socket.IO packets without WebSocket frames: every packet goes through write(). */
+const packetsOnly = { ...SOCKET_IO_WIRE, frame: undefined };
+const options = {
+  slowClientBytes: 1000,
+  maxClientBytes: 5000,
+  degradedThrottleMs: 250,
+  wire: packetsOnly,
+};
 
 describe('FanOut', () => {
   beforeEach(() => (seqs = {}));
@@ -233,6 +240,39 @@ describe('FanOut', () => {
     expect(JSON.parse(frames[0].slice(1))[1]).toEqual([c(0, true), c(60_000, false)]);
   });
 
+  it('replays missed ticks as ticks packets of at most REPLAY_FRAME_TICKS, then streams after them', () => {
+    const sut = new FanOut(options);
+    const sink = new FakeSink();
+    const client = sut.addClient(sink);
+    const missed = Array.from({ length: REPLAY_FRAME_TICKS * 2 + 1 }, () => tick('A'));
+    sut.replay(client, missed);
+    sut.subscribeTicks(client, 'A', 'full', missed.length + 1);
+    sut.onTick(tick('A'));
+    sut.flush(0);
+    expect(sink.tickFrames().map((f) => f.length)).toEqual([
+      REPLAY_FRAME_TICKS,
+      REPLAY_FRAME_TICKS,
+      1,
+      1,
+    ]);
+    expect(sink.ticks().map((t) => t.seq)).toEqual(
+      missed.map((t) => t.seq).concat(missed.length + 1),
+    );
+    expect(sut.counters.framesWritten).toBe(1);
+  });
+
+  it('reports a client closed once removed, and counts its subscriptions', () => {
+    const sut = new FanOut(options);
+    const client = sut.addClient(new FakeSink());
+    sut.subscribeTicks(client, 'A', 'full', 1);
+    sut.subscribeCandles(client, 'A', '1m');
+    expect(sut.subscriptionCount(client)).toBe(2);
+    expect(sut.isClosed(client)).toBe(false);
+    sut.removeClient(client);
+    expect(sut.isClosed(client)).toBe(true);
+    expect(sut.subscriptionCount(client)).toBe(0);
+  });
+
   describe('with pre-built wire frames', () => {
     const framing = (): { calls: string[]; frame: (packet: string) => string } => {
       const calls: string[] = [];
@@ -247,7 +287,7 @@ describe('FanOut', () => {
 
     it('builds a frame once per part and shares it between sockets that send that part alone', () => {
       const f = framing();
-      const sut = new FanOut({ ...options, frame: f.frame });
+      const sut = new FanOut({ ...options, wire: { ...SOCKET_IO_WIRE, frame: f.frame } });
       const aOnly = [new FakeSink(true), new FakeSink(true), new FakeSink(true)];
       for (const sink of aOnly) sut.subscribeTicks(sut.addClient(sink), 'A', 'full', 1);
       const both = new FakeSink(true);
@@ -268,7 +308,7 @@ describe('FanOut', () => {
     });
 
     it('sends the packet through write() when the socket cannot take a frame now', () => {
-      const sut = new FanOut({ ...options, frame: engineIoWebSocketFrame });
+      const sut = new FanOut({ ...options, wire: SOCKET_IO_WIRE });
       const direct = new FakeSink(true);
       const queued = new FakeSink(false);
       sut.subscribeTicks(sut.addClient(direct), 'A', 'full', 1);
@@ -282,7 +322,7 @@ describe('FanOut', () => {
 
     it('never frames a part that is not ASCII', () => {
       const f = framing();
-      const sut = new FanOut({ ...options, frame: f.frame });
+      const sut = new FanOut({ ...options, wire: { ...SOCKET_IO_WIRE, frame: f.frame } });
       const sink = new FakeSink(true);
       sut.subscribeTicks(sut.addClient(sink), 'É', 'full', 1);
       sut.onTick(tick('É'));

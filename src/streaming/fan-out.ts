@@ -1,15 +1,16 @@
 // The fan-out engine: batches ticks per window, encodes each once, and writes one frame per socket;
 // sockets whose frame carries one channel's news alone share one pre-built wire frame.
-// Pure of Socket.IO: sockets are ClientSinks, so the engine is tested without a server.
+// Free of Socket.IO: sockets are ClientSinks and packets are built from an injected FanOutWire
+// (socket-io.wire.ts), so the engine is tested without a server.
 import type { Interval, LiveCandle, Notice, StreamMode, Subscription, Tick } from '../contracts';
-import { roomName } from '../contracts';
+import { subscriptionKey } from '../contracts';
 
 /** What the engine needs of a connected socket. */
 export interface ClientSink {
-  /** Writes one Socket.IO packet (e.g. `2["ticks",[...]]`) to the socket. */
+  /** Writes one packet, built with the FanOutWire, to the socket. */
   write(packet: string): void;
   /**
-   * Writes a packet already framed for the wire by `FanOutOptions.frame`, straight to the
+   * Writes a packet already framed for the wire by `FanOutWire.frame`, straight to the
    * connection, when its transport can take it now without reordering; false when it cannot
    * (the engine then calls write() with the packet).
    */
@@ -20,6 +21,23 @@ export interface ClientSink {
   disconnect(reason: string): void;
 }
 
+/**
+ * The transport's packets, as the engine writes them: `${ticksPrefix}${json}${suffix}` carries
+ * comma-separated ticks as one `ticks` event, likewise for candles. Precomputed strings, so that
+ * building a packet costs one concatenation.
+ */
+export interface FanOutWire {
+  readonly ticksPrefix: string;
+  readonly candlesPrefix: string;
+  readonly suffix: string;
+  /**
+   * The wire form of an ASCII packet (for Socket.IO over WebSocket, the whole WebSocket frame),
+   * built once per shared part and handed to ClientSink.writeFrame(). Without it, every packet
+   * goes through ClientSink.write().
+   */
+  readonly frame?: (packet: string) => string;
+}
+
 export interface FanOutOptions {
   /** Unsent bytes past which a socket's full subscriptions are conflated. */
   slowClientBytes: number;
@@ -27,14 +45,13 @@ export interface FanOutOptions {
   maxClientBytes: number;
   /** Throttle applied to a slow socket's degraded subscriptions. */
   degradedThrottleMs: number;
-  /**
-   * The transport's wire form of an ASCII packet (for Socket.IO over WebSocket, the whole
-   * WebSocket frame). Built once per shared part and handed to ClientSink.writeFrame().
-   */
-  frame?: (packet: string) => string;
+  wire: FanOutWire;
 }
 
 export const DEFAULT_THROTTLE_MS = 250;
+
+/** Most ticks in one replay packet, so that a long resume does not make one huge frame. */
+export const REPLAY_FRAME_TICKS = 1_000;
 
 interface FullFollower {
   client: ClientState;
@@ -90,9 +107,6 @@ class Part {
   }
 }
 
-const TICKS_PREFIX = '2["ticks",[';
-const CANDLES_PREFIX = '2["candles",[';
-
 interface SubRecord {
   sub: Subscription;
 }
@@ -122,9 +136,9 @@ function swapRemove<T>(list: T[], match: (item: T) => boolean): T | undefined {
   return undefined;
 }
 
-function encodeTicks(ticks: readonly Tick[], fromIndex = 0): string {
+function encodeTicks(ticks: readonly Tick[], fromIndex = 0, toIndex = ticks.length): string {
   let out = '';
-  for (let i = fromIndex; i < ticks.length; i++) {
+  for (let i = fromIndex; i < toIndex; i++) {
     out += i === fromIndex ? JSON.stringify(ticks[i]) : `,${JSON.stringify(ticks[i])}`;
   }
   return out;
@@ -140,8 +154,17 @@ export class FanOut {
   private readonly clients = new Set<ClientState>();
   /** Plain counters, read by the metrics endpoint. */
   readonly counters = { framesWritten: 0, conflatedClients: 0, droppedClients: 0 };
+  private readonly ticksPrefix: string;
+  private readonly candlesPrefix: string;
+  private readonly suffix: string;
+  private readonly frame: ((packet: string) => string) | undefined;
 
-  constructor(private readonly options: FanOutOptions) {}
+  constructor(private readonly options: FanOutOptions) {
+    this.ticksPrefix = options.wire.ticksPrefix;
+    this.candlesPrefix = options.wire.candlesPrefix;
+    this.suffix = options.wire.suffix;
+    this.frame = options.wire.frame;
+  }
 
   get clientCount(): number {
     return this.clients.size;
@@ -171,14 +194,34 @@ export class FanOut {
   }
 
   has(client: ClientState, sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>): boolean {
-    return client.subs.has(roomName(sub.channel, sub.symbol, sub.interval));
+    return client.subs.has(subscriptionKey(sub.channel, sub.symbol, sub.interval));
   }
 
   existing(
     client: ClientState,
     sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>,
   ): Subscription | undefined {
-    return client.subs.get(roomName(sub.channel, sub.symbol, sub.interval))?.sub;
+    return client.subs.get(subscriptionKey(sub.channel, sub.symbol, sub.interval))?.sub;
+  }
+
+  subscriptionCount(client: ClientState): number {
+    return client.subs.size;
+  }
+
+  /** True once the client was removed (its socket closed or was dropped). */
+  isClosed(client: ClientState): boolean {
+    return client.closed;
+  }
+
+  /**
+   * Writes ticks a resume missed, ahead of the live stream, as `ticks` packets of at most
+   * REPLAY_FRAME_TICKS each; call it before subscribeTicks() with fromSeq after the last one.
+   */
+  replay(client: ClientState, ticks: readonly Tick[]): void {
+    for (let i = 0; i < ticks.length; i += REPLAY_FRAME_TICKS) {
+      const end = Math.min(i + REPLAY_FRAME_TICKS, ticks.length);
+      client.sink.write(`${this.ticksPrefix}${encodeTicks(ticks, i, end)}${this.suffix}`);
+    }
   }
 
   /**
@@ -192,7 +235,7 @@ export class FanOut {
     fromSeq: number,
     throttleMs = DEFAULT_THROTTLE_MS,
   ): void {
-    const key = roomName('ticks', symbol);
+    const key = subscriptionKey('ticks', symbol);
     const prior = client.subs.get(key);
     if (prior) this.unsubscribe(client, prior.sub);
     const channel = this.tickChannel(symbol);
@@ -211,7 +254,7 @@ export class FanOut {
   }
 
   subscribeCandles(client: ClientState, symbol: string, interval: Interval): void {
-    const key = roomName('candles', symbol, interval);
+    const key = subscriptionKey('candles', symbol, interval);
     if (client.subs.has(key)) return;
     let channel = this.candleChannels.get(key);
     if (!channel) this.candleChannels.set(key, (channel = new CandleChannel()));
@@ -223,7 +266,7 @@ export class FanOut {
     client: ClientState,
     sub: Pick<Subscription, 'symbol' | 'channel' | 'interval'>,
   ): void {
-    const key = roomName(sub.channel, sub.symbol, sub.interval);
+    const key = subscriptionKey(sub.channel, sub.symbol, sub.interval);
     const record = client.subs.get(key);
     if (!record) return;
     client.subs.delete(key);
@@ -261,7 +304,9 @@ export class FanOut {
 
   onCandles(candles: readonly LiveCandle[]): void {
     for (const candle of candles) {
-      const channel = this.candleChannels.get(roomName('candles', candle.symbol, candle.interval));
+      const channel = this.candleChannels.get(
+        subscriptionKey('candles', candle.symbol, candle.interval),
+      );
       if (!channel || channel.followers.length === 0) continue;
       const json = JSON.stringify(candle);
       channel.pending = channel.pending === undefined ? json : `${channel.pending},${json}`;
@@ -349,11 +394,11 @@ export class FanOut {
     }
     const sink = client.sink;
     if (client.ticks.length) {
-      this.writeParts(sink, client.ticks, TICKS_PREFIX);
+      this.writeParts(sink, client.ticks, this.ticksPrefix);
       client.ticks.length = 0;
     }
     if (client.candles.length) {
-      this.writeParts(sink, client.candles, CANDLES_PREFIX);
+      this.writeParts(sink, client.candles, this.candlesPrefix);
       client.candles.length = 0;
     }
     const buffered = sink.bufferedBytes();
@@ -363,10 +408,10 @@ export class FanOut {
   /** One frame: a part's shared packet and wire frame, or this socket's own join of several. */
   private writeParts(sink: ClientSink, parts: Part[], prefix: string): void {
     this.counters.framesWritten++;
-    const frame = this.options.frame;
+    const frame = this.frame;
     if (parts.length === 1) {
       const part = parts[0];
-      const packet = (part.packet ??= `${prefix}${part.json}]]`);
+      const packet = (part.packet ??= `${prefix}${part.json}${this.suffix}`);
       if (frame && part.ascii && sink.writeFrame((part.frame ??= frame(packet)))) return;
       sink.write(packet);
       return;
@@ -377,7 +422,7 @@ export class FanOut {
       json += `,${parts[i].json}`;
       ascii &&= parts[i].ascii;
     }
-    const packet = `${prefix}${json}]]`;
+    const packet = `${prefix}${json}${this.suffix}`;
     if (frame && ascii && sink.writeFrame(frame(packet))) return;
     sink.write(packet);
   }

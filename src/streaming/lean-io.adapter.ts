@@ -1,7 +1,8 @@
 // Socket.IO adapter that binds each message handler with one plain listener per socket.
 // The stock adapter builds an rxjs pipeline per handler per socket; at 10,000 connections
 // that costs more heap than Socket.IO itself. Behaviour is the same: the handler's result
-// (sync or a promise) is sent as the acknowledgement, and a failing handler is logged.
+// (sync or a promise) is sent as the acknowledgement. A handler's error goes to the gateway's
+// exception filter (WsExceptionFilter answers the acknowledgement); one that escapes is logged.
 import { Logger } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { IoAdapter } from '@nestjs/platform-socket.io';

@@ -1,10 +1,34 @@
 import { Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
 import { MarketDataModule } from '../market-data/market-data.module';
+import { ControlRateGuard } from './control-rate.guard';
+import { DEFAULT_THROTTLE_MS, FanOut } from './fan-out';
+import { FanOutPump } from './fan-out.pump';
+import { ResumeService } from './resume.service';
+import { SOCKET_IO_WIRE } from './socket-io.wire';
 import { StreamingGateway } from './streaming.gateway';
+import { SubscriptionsService } from './subscriptions.service';
 
 @Module({
   imports: [MarketDataModule],
-  providers: [StreamingGateway],
+  providers: [
+    {
+      provide: FanOut,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new FanOut({
+          slowClientBytes: config.slowClientBytes,
+          maxClientBytes: config.slowClientBytes * 4,
+          degradedThrottleMs: DEFAULT_THROTTLE_MS,
+          wire: SOCKET_IO_WIRE,
+        }),
+    },
+    FanOutPump,
+    ResumeService,
+    SubscriptionsService,
+    ControlRateGuard,
+    StreamingGateway,
+  ],
   exports: [StreamingGateway],
 })
 export class StreamingModule {}

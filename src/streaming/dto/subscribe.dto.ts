@@ -14,7 +14,9 @@ import {
 } from 'class-validator';
 import { INTERVALS, type Interval } from '../../contracts';
 import type { Channel, StreamMode } from '../../contracts';
+import { SocketPayload } from '../../common/validation';
 
+@SocketPayload()
 export class UnsubscribeDto {
   @IsArray({ message: 'symbols must be an array of strings' })
   @ArrayMinSize(1, { message: 'symbols must list at least one symbol' })
@@ -32,6 +34,7 @@ export class UnsubscribeDto {
   interval?: Interval;
 }
 
+@SocketPayload()
 export class SubscribeDto extends UnsubscribeDto {
   @IsOptional()
   @IsIn(['full', 'conflated'], { message: "mode must be 'full' or 'conflated'" })

@@ -1,0 +1,157 @@
+// What a connection follows: subscribe (checked, resumed and snapshotted at one instant),
+// unsubscribe and the list, over the fan-out engine.
+import { Inject, Injectable } from '@nestjs/common';
+import type { LiveCandle, Snapshot, SubscribeOk, Subscription } from '../contracts';
+import { InvalidPayloadError, LimitExceededError } from '../common/errors';
+import { AppConfig } from '../config/app-config';
+import { InstrumentsService } from '../instruments/instruments.service';
+import { MarketDataService } from '../market-data/market-data.service';
+import type { SubscribeDto, UnsubscribeDto } from './dto/subscribe.dto';
+import { DEFAULT_THROTTLE_MS, FanOut, type ClientState } from './fan-out';
+import { ResumeService } from './resume.service';
+
+/** What subscribing reads of market data: the snapshot and open candle the ack carries. */
+export type SnapshotReader = Pick<MarketDataService, 'snapshot' | 'openCandle'>;
+
+/** A subscribe request with its defaults applied and its fields checked against each other. */
+export interface CheckedSubscribe {
+  channel: Subscription['channel'];
+  interval: Subscription['interval'];
+  mode: Subscription['mode'];
+  throttleMs: number;
+  /** Last seq held, per upper-cased symbol. */
+  resume: Map<string, number>;
+}
+
+/** The checks between fields of a valid SubscribeDto; InvalidPayloadError names every problem. */
+export function checkSubscribe(dto: SubscribeDto): CheckedSubscribe {
+  const channel = dto.channel ?? 'ticks';
+  const mode = dto.mode ?? 'full';
+  const problems: string[] = [];
+  if (channel === 'candles' && !dto.interval) {
+    problems.push('interval is required for the candles channel');
+  }
+  if (channel === 'ticks' && dto.interval) {
+    problems.push("interval applies only to the candles channel; use channel: 'candles'");
+  }
+  if (channel === 'candles' && dto.mode) problems.push('mode applies only to the ticks channel');
+  if (dto.throttleMs !== undefined && mode !== 'conflated') {
+    problems.push("throttleMs applies only to mode 'conflated'");
+  }
+  const resume = new Map<string, number>();
+  if (dto.resume) {
+    if (channel !== 'ticks' || mode !== 'full') {
+      problems.push("resume applies only to the ticks channel in mode 'full'");
+    }
+    const listed = new Set(dto.symbols.map((s) => s.trim().toUpperCase()));
+    for (const [key, value] of Object.entries(dto.resume)) {
+      const symbol = key.trim().toUpperCase();
+      if (!listed.has(symbol)) problems.push(`resume.${key} is not among symbols`);
+      else if (!Number.isSafeInteger(value) || value < 0) {
+        problems.push(`resume.${key} must be a non-negative integer seq`);
+      } else resume.set(symbol, value);
+    }
+  }
+  if (problems.length) throw new InvalidPayloadError(problems);
+  return {
+    channel,
+    interval: dto.interval,
+    mode,
+    throttleMs: dto.throttleMs ?? DEFAULT_THROTTLE_MS,
+    resume,
+  };
+}
+
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    private readonly fanOut: FanOut,
+    private readonly resume: ResumeService,
+    private readonly instruments: InstrumentsService,
+    @Inject(MarketDataService) private readonly marketData: SnapshotReader,
+    private readonly config: AppConfig,
+  ) {}
+
+  list(client: ClientState): Subscription[] {
+    return this.fanOut.subscriptions(client);
+  }
+
+  /** Unsubscribing what is not subscribed, even an unknown symbol, is not an error. */
+  unsubscribe(client: ClientState, dto: UnsubscribeDto): Subscription[] {
+    const channel = dto.channel ?? 'ticks';
+    for (const raw of dto.symbols) {
+      const symbol = this.instruments.normalize(raw);
+      if (!symbol) continue;
+      for (const sub of this.fanOut.subscriptions(client)) {
+        if (sub.symbol !== symbol || sub.channel !== channel) continue;
+        if (dto.interval && sub.interval !== dto.interval) continue;
+        this.fanOut.unsubscribe(client, sub);
+      }
+    }
+    return this.fanOut.subscriptions(client);
+  }
+
+  /** Checks everything before subscribing anything: a refused request changes nothing. */
+  subscribe(client: ClientState, dto: SubscribeDto): Promise<SubscribeOk> {
+    const req = checkSubscribe(dto);
+    const symbols = this.instruments.resolve(dto.symbols);
+    const current = this.fanOut.subscriptionCount(client);
+    const added = symbols.filter(
+      (symbol) =>
+        !this.fanOut.has(client, { symbol, channel: req.channel, interval: req.interval }),
+    ).length;
+    const total = current + added;
+    if (total > this.config.maxSubscriptions) {
+      throw new LimitExceededError(
+        `This subscribe would make ${total} subscriptions; the limit is ${this.config.maxSubscriptions} per connection`,
+        { limit: this.config.maxSubscriptions, current, requested: added },
+      );
+    }
+    return this.apply(client, symbols, req);
+  }
+
+  private async apply(
+    client: ClientState,
+    symbols: string[],
+    req: CheckedSubscribe,
+  ): Promise<SubscribeOk> {
+    // Store reads first; everything after them runs without yielding, so no tick slips between
+    // a snapshot and the stream.
+    const replays = await this.resume.load(req.resume);
+    if (this.fanOut.isClosed(client)) return { ok: true, subscriptions: [], snapshot: [] };
+
+    const snapshot: Array<Snapshot | LiveCandle> = [];
+    const unresumable: string[] = [];
+    for (const symbol of symbols) {
+      if (req.channel === 'candles') {
+        const interval = req.interval!;
+        if (this.fanOut.has(client, { symbol, channel: 'candles', interval })) continue;
+        this.fanOut.subscribeCandles(client, symbol, interval);
+        const open = this.marketData.openCandle(symbol, interval);
+        if (open) snapshot.push(open);
+        continue;
+      }
+      const current = this.marketData.snapshot(symbol);
+      const currentSeq = current?.seq ?? 0;
+      const existing = this.fanOut.existing(client, { symbol, channel: 'ticks' });
+      const resumeFrom = req.resume.get(symbol);
+      if (resumeFrom === undefined) {
+        const unchanged =
+          existing?.mode === req.mode &&
+          (req.mode === 'full' || existing.throttleMs === req.throttleMs);
+        if (unchanged) continue;
+      } else if (!this.resume.replay(client, symbol, resumeFrom, currentSeq, replays)) {
+        unresumable.push(symbol);
+      }
+      if (req.mode === 'full') this.fanOut.restore(client);
+      this.fanOut.subscribeTicks(client, symbol, req.mode, currentSeq + 1, req.throttleMs);
+      if (current) snapshot.push(current);
+    }
+    return {
+      ok: true,
+      subscriptions: this.fanOut.subscriptions(client),
+      snapshot,
+      ...(unresumable.length ? { unresumable } : {}),
+    };
+  }
+}
