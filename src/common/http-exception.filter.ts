@@ -8,20 +8,30 @@ import {
   Logger,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
 import type { ApiErrorBody, ErrorCode } from '../contracts';
-import { DomainError, HTTP_REASON } from './errors';
+import { DomainError } from './errors';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'INVALID_PAYLOAD',
   404: 'NOT_FOUND',
   429: 'RATE_LIMITED',
+  500: 'INTERNAL',
 };
+
+/**
+ * `error` of an HttpException: the reason phrase for the statuses the API documents, otherwise
+ * the exception's class name (Fastify's 413 arrives as a bare HttpException), as it always was.
+ */
+function httpExceptionError(status: number, exception: HttpException): string {
+  return (status in CODE_BY_STATUS && STATUS_CODES[status]) || exception.name;
+}
 
 export function toErrorBody(exception: unknown): ApiErrorBody {
   if (exception instanceof DomainError) {
     return {
       statusCode: exception.status,
-      error: HTTP_REASON[exception.status] ?? 'Error',
+      error: STATUS_CODES[exception.status] ?? 'Error',
       message: exception.message,
       code: exception.code,
       ...(exception.details !== undefined ? { details: exception.details } : {}),
@@ -37,11 +47,11 @@ export function toErrorBody(exception: unknown): ApiErrorBody {
     }
     // A body the JSON parser could not read is the client's fault, not ours.
     const code = CODE_BY_STATUS[status] ?? (status < 500 ? 'INVALID_PAYLOAD' : 'INTERNAL');
-    return { statusCode: status, error: HTTP_REASON[status] ?? exception.name, message, code };
+    return { statusCode: status, error: httpExceptionError(status, exception), message, code };
   }
   return {
     statusCode: 500,
-    error: HTTP_REASON[500],
+    error: STATUS_CODES[500] as string,
     message: 'Internal server error',
     code: 'INTERNAL',
   };

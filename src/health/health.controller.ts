@@ -1,8 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Registry } from 'prom-client';
 import { MarketDataService } from '../market-data/market-data.service';
 import { StreamingGateway } from '../streaming/streaming.gateway';
+import { HealthDto } from './dto/health.response';
 import { createRegistry } from './metrics';
 
 @ApiTags('health')
@@ -22,6 +23,7 @@ export class HealthController {
 
   @Get('health')
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: HealthDto })
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -29,6 +31,11 @@ export class HealthController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
   @ApiOperation({ summary: 'Prometheus metrics: heap, event-loop delay, clients, ticks, frames' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    schema: { type: 'string' },
+  })
   metrics(): Promise<string> {
     return this.registry.metrics();
   }

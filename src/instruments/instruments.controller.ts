@@ -1,6 +1,14 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrorDto } from '../common/dto/api-error.response';
 import type { Instrument, Snapshot } from '../contracts';
+import { InstrumentDetailDto, InstrumentListDto } from './dto/instrument.response';
 import { MarketDataService } from '../market-data/market-data.service';
 import { ListInstrumentsQuery } from './dto/list-instruments.query';
 import { InstrumentsService } from './instruments.service';
@@ -15,13 +23,16 @@ export class InstrumentsController {
 
   @Get()
   @ApiOperation({ summary: 'List instruments, optionally filtered by asset class or text' })
-  @ApiOkResponse({ description: '{ instruments: Instrument[] }' })
+  @ApiOkResponse({ type: InstrumentListDto })
+  @ApiBadRequestResponse({ type: ApiErrorDto, description: 'INVALID_PAYLOAD: a bad parameter' })
   list(@Query() query: ListInstrumentsQuery): { instruments: Instrument[] } {
     return { instruments: this.instruments.list(query) };
   }
 
   @Get(':symbol')
   @ApiOperation({ summary: 'One instrument (symbol in any case) with its latest snapshot' })
+  @ApiOkResponse({ type: InstrumentDetailDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto, description: 'UNKNOWN_SYMBOL: not in the catalog' })
   get(@Param('symbol') symbol: string): Instrument & { quote: Snapshot | null } {
     const instrument = this.instruments.get(symbol);
     return { ...instrument, quote: this.marketData.snapshot(instrument.symbol) ?? null };

@@ -1,11 +1,25 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiNotModifiedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrorDto } from '../common/dto/api-error.response';
 import { CandlesQuery, LatestQuery, QuotesQuery } from './dto/history.query';
+import { CandlesPageDto, LatestQuotesDto, QuotesPageDto } from './dto/history.response';
 import { QuotesService, type QuotesPage } from './quotes.service';
 import type { Snapshot } from '../contracts';
 
+const BAD_PARAMETER = { type: ApiErrorDto, description: 'INVALID_PAYLOAD: a bad parameter' };
+const UNKNOWN_SYMBOL = { type: ApiErrorDto, description: 'UNKNOWN_SYMBOL: not in the catalog' };
+
 @ApiTags('quotes')
+@ApiBadRequestResponse(BAD_PARAMETER)
+@ApiNotFoundResponse(UNKNOWN_SYMBOL)
 @Controller()
 export class QuotesController {
   constructor(private readonly quotes: QuotesService) {}
@@ -14,7 +28,7 @@ export class QuotesController {
   @ApiOperation({
     summary: 'Ticks ascending by seq; from/to page forward with nextCursor, otherwise the latest',
   })
-  @ApiOkResponse({ description: '{symbol, quotes: Tick[], nextCursor: string | null}' })
+  @ApiOkResponse({ type: QuotesPageDto })
   ticks(@Param('symbol') symbol: string, @Query() query: QuotesQuery): Promise<QuotesPage> {
     return this.quotes.ticks(symbol, query);
   }
@@ -23,7 +37,13 @@ export class QuotesController {
   @ApiOperation({
     summary: 'OHLCV candles ascending by bucket start; the open candle is last',
   })
-  @ApiOkResponse({ description: '{symbol, interval, candles: [{t, o, h, l, c, v, n}]}' })
+  @ApiOkResponse({
+    type: CandlesPageDto,
+    headers: {
+      ETag: { description: 'Only on pages of settled ranges (from and to given, to in the past)' },
+    },
+  })
+  @ApiNotModifiedResponse({ description: 'If-None-Match names the ETag of this settled page' })
   async candles(
     @Param('symbol') symbol: string,
     @Query() query: CandlesQuery,
@@ -45,7 +65,7 @@ export class QuotesController {
 
   @Get('quotes/latest')
   @ApiOperation({ summary: 'Snapshots: last tick plus UTC-day open, high, low, prevClose, change' })
-  @ApiOkResponse({ description: '{quotes: Snapshot[]}' })
+  @ApiOkResponse({ type: LatestQuotesDto })
   latest(@Query() query: LatestQuery): { quotes: Snapshot[] } {
     return this.quotes.latest(query.symbols);
   }

@@ -18,4 +18,15 @@ describe('ResponseCache', () => {
     expect(sut.get('big')).toBeUndefined();
     expect(sut.size).toBe(0);
   });
+
+  it('counts a replaced entry at its new size only', () => {
+    const sut = new ResponseCache<string>(10, (s) => s.length);
+    sut.set('a', 'aaaa');
+    sut.set('a', 'aaaaaaaa');
+    sut.set('b', 'bb');
+    expect(sut.get('a')).toBe('aaaaaaaa');
+    expect(sut.get('b')).toBe('bb');
+    sut.set('a', 'x'.repeat(11)); // too large: not stored, the old value stays
+    expect(sut.get('a')).toBe('aaaaaaaa');
+  });
 });

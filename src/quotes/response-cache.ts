@@ -1,38 +1,29 @@
 // A bounded LRU of encoded responses, for history that can no longer change.
+import { LRUCache } from 'lru-cache';
 
-export class ResponseCache<T> {
-  private readonly entries = new Map<string, T>();
-  private bytes = 0;
+export class ResponseCache<T extends NonNullable<unknown>> {
+  private readonly entries: LRUCache<string, T>;
 
+  /** `sizeOf` gives an entry's cost in bytes; the entries together never cost more than `maxBytes`. */
   constructor(
     private readonly maxBytes: number,
     private readonly sizeOf: (value: T) => number,
-  ) {}
-
-  get(key: string): T | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    // Re-insert: Map order is the recency order.
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
+  ) {
+    // lru-cache wants positive integer sizes; an empty entry still costs one.
+    this.entries = new LRUCache<string, T>({
+      maxSize: maxBytes,
+      sizeCalculation: (value) => Math.max(1, Math.ceil(sizeOf(value))),
+    });
   }
 
+  get(key: string): T | undefined {
+    return this.entries.get(key);
+  }
+
+  /** An entry larger than the whole budget is not stored (and what the key held stays). */
   set(key: string, value: T): void {
-    const size = this.sizeOf(value);
-    if (size > this.maxBytes) return;
-    const old = this.entries.get(key);
-    if (old !== undefined) {
-      this.bytes -= this.sizeOf(old);
-      this.entries.delete(key);
-    }
+    if (this.sizeOf(value) > this.maxBytes) return;
     this.entries.set(key, value);
-    this.bytes += size;
-    for (const [k, v] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= this.sizeOf(v);
-    }
   }
 
   get size(): number {
