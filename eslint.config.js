@@ -19,6 +19,19 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Type-aware rules for the server: a promise is awaited, returned or explicitly voided, and
+    // an error thrown inside try is caught there.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.spec.ts', 'src/**/*.contract.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/return-await': ['error', 'error-handling-correctness-only'],
+    },
+  },
+  {
     files: ['client/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
