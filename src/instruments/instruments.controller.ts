@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Instrument, Snapshot } from '../contracts';
-import { MarketDataService } from '../market-data/market-data.service';
+import { MarketDataReader } from '../market-data/market-data.reader';
 import { ListInstrumentsQuery } from './dto/list-instruments.query';
 import { InstrumentsService } from './instruments.service';
 
@@ -10,7 +10,7 @@ import { InstrumentsService } from './instruments.service';
 export class InstrumentsController {
   constructor(
     private readonly instruments: InstrumentsService,
-    private readonly marketData: MarketDataService,
+    private readonly marketData: MarketDataReader,
   ) {}
 
   @Get()

@@ -28,7 +28,7 @@ import { DomainError, InvalidPayloadError, LimitExceededError } from '../common/
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../instruments/instruments.service';
 import { MarketDataBus } from '../market-data/market-data.bus';
-import { MarketDataService } from '../market-data/market-data.service';
+import { MarketDataReader } from '../market-data/market-data.reader';
 import { RateLimiter, parsePayload } from './control';
 import { SubscribeDto, UnsubscribeDto } from './dto/subscribe.dto';
 import { DEFAULT_THROTTLE_MS, FanOut, type ClientState } from './fan-out';
@@ -83,7 +83,7 @@ export class StreamingGateway
 
   constructor(
     private readonly instruments: InstrumentsService,
-    private readonly marketData: MarketDataService,
+    private readonly marketData: MarketDataReader,
     private readonly bus: MarketDataBus,
     private readonly clock: Clock,
     private readonly config: AppConfig,
