@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { InstrumentsModule } from '../instruments/instruments.module';
 import { InstrumentsService } from '../instruments/instruments.service';
 import { QuoteStore } from '../storage/quote-store';
 import { StorageModule } from '../storage/storage.module';
@@ -15,7 +16,7 @@ import { SimulatorBackfill } from './simulator/simulator.backfill';
 import { SimulatorFeed } from './simulator/simulator.feed';
 
 @Module({
-  imports: [StorageModule],
+  imports: [InstrumentsModule, StorageModule],
   providers: [
     { provide: Clock, useClass: SystemClock },
     {
