@@ -4,7 +4,7 @@ import { HealthModule } from './health/health.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { ConfigModule } from './config/config.module';
-import { InstrumentsModule } from './instruments/instruments.module';
+import { InstrumentsApiModule } from './instruments/instruments-api.module';
 import { MarketDataModule } from './market-data/market-data.module';
 import { QuotesModule } from './quotes/quotes.module';
 import { StreamingModule } from './streaming/streaming.module';
@@ -12,7 +12,7 @@ import { StreamingModule } from './streaming/streaming.module';
 @Module({
   imports: [
     ConfigModule,
-    InstrumentsModule,
+    InstrumentsApiModule,
     MarketDataModule,
     QuotesModule,
     StreamingModule,

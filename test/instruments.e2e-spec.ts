@@ -4,7 +4,8 @@ import { startApp, type TestApp } from './support/app';
 describe('Instruments REST (e2e)', () => {
   let sut: TestApp;
   beforeAll(async () => {
-    sut = await startApp();
+    // The catalog needs no ticks: the feed stays quiet.
+    sut = await startApp({}, { fakeFeed: true });
   });
   afterAll(() => sut.close());
 

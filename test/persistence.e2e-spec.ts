@@ -18,8 +18,9 @@ describe('Persistence (e2e)', () => {
   it("continues every symbol's seq and price after a graceful restart, losing nothing", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tickerboard-restart-'));
     try {
-      const first = await startApp({ DATA_DIR: dataDir, TICK_RATE: '1000' });
-      await sleep(1500);
+      const first = await startApp({ DATA_DIR: dataDir }, { fakeFeed: true });
+      first.feed.tickAll(20);
+      first.feed.emit('BTCUSD', 30);
       await first.close(); // graceful: flushes everything
       const stored = new Database(join(dataDir, 'tickerboard.db'), { readonly: true });
       const lastStored = new Map(
@@ -37,9 +38,9 @@ describe('Persistence (e2e)', () => {
       // Every tick the first run emitted is stored: seqs 1..max with no hole.
       expect(count).toBe([...lastStored.values()].reduce((a, b) => a + b, 0));
 
-      const second = await startApp({ DATA_DIR: dataDir, TICK_RATE: '1000' });
+      const second = await startApp({ DATA_DIR: dataDir }, { fakeFeed: true });
       try {
-        await sleep(1500);
+        second.feed.tickAll(10);
         for (const symbol of ['AAPL', 'BTCUSD', 'EURUSD']) {
           const res = await request(second.url)
             .get(`/api/instruments/${symbol}/quotes?from=0&limit=5000`)
@@ -67,20 +68,20 @@ describe('Persistence (e2e)', () => {
   it('resumes a client across a server restart from the store: no gap, no duplicate', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tickerboard-resume-'));
     try {
-      const first = await startApp({ DATA_DIR: dataDir, TICK_RATE: '1000' });
+      const first = await startApp({ DATA_DIR: dataDir }, { fakeFeed: true });
       const s = await connect(first.url, { reconnection: false });
       const before: Tick[] = [];
       s.on('ticks', (ts) => before.push(...ts));
       await s.emitWithAck('subscribe', { symbols: ['BTCUSD'] });
-      await sleep(800);
+      first.feed.emit('BTCUSD', 10);
+      await waitFor(() => before.length === 10, 10_000, 'first ticks');
       const lastSeq = before[before.length - 1].seq;
       s.disconnect();
-      await sleep(700); // ticks the client misses, still on the first server
+      first.feed.emit('BTCUSD', 15); // ticks the client misses, still on the first server
       await first.close();
 
-      const second = await startApp({ DATA_DIR: dataDir, TICK_RATE: '1000' });
+      const second = await startApp({ DATA_DIR: dataDir }, { fakeFeed: true });
       try {
-        await sleep(500);
         // The ring starts empty after a restart: only the store has what the client missed.
         const again = await connect(second.url, { reconnection: false });
         const after: Tick[] = [];
@@ -92,6 +93,7 @@ describe('Persistence (e2e)', () => {
         if (!ack.ok) throw new Error(JSON.stringify(ack));
         expect(ack.unresumable).toBeUndefined();
         const snap = ack.snapshot[0] as Snapshot;
+        second.feed.emit('BTCUSD', 5);
         await waitFor(
           () => after.length > 0 && after[after.length - 1].seq > snap.seq + 3,
           10_000,

@@ -35,12 +35,13 @@ run('The app on PostgreSQL (e2e)', () => {
   });
 
   it('stores, serves and continues after a restart', async () => {
-    const first = await startApp({ DATABASE_URL: url, TICK_RATE: '1000', FLUSH_MS: '100' });
-    await new Promise((r) => setTimeout(r, 1500));
+    const env = { DATABASE_URL: url, FLUSH_MS: '100' };
+    const first = await startApp(env, { fakeFeed: { lagMs: 3_000 } });
+    first.catchUp(100); // three seconds of ticks
     await first.close();
-    const second = await startApp({ DATABASE_URL: url, TICK_RATE: '1000', FLUSH_MS: '100' });
+    const second = await startApp(env, { fakeFeed: true });
     try {
-      await new Promise((r) => setTimeout(r, 1000));
+      second.feed.tickAll(5);
       const res = await request(second.url)
         .get('/api/instruments/BTCUSD/quotes?from=0&limit=5000')
         .expect(200);

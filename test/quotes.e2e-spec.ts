@@ -1,13 +1,16 @@
 import request from 'supertest';
 import type { Candle, Snapshot, Tick } from '../src/contracts';
-import { startApp, type TestApp } from './support/app';
+import { startApp, type FakeFeedApp } from './support/app';
 
 describe('History REST (e2e)', () => {
-  let sut: TestApp;
+  let sut: FakeFeedApp;
   beforeAll(async () => {
-    sut = await startApp({ TICK_RATE: '2000', FLUSH_MS: '100' });
-    // Enough live ticks for paging, and settled seconds for the cache.
-    await new Promise((r) => setTimeout(r, 9500));
+    sut = await startApp({ FLUSH_MS: '100' }, { fakeFeed: { lagMs: 10_000 } });
+    // Ten seconds of ticks laid down at once: enough for paging, and settled seconds for the cache.
+    sut.catchUp(100, () => {
+      sut.feed.tickAll();
+      sut.feed.emit('BTCUSD', 4);
+    });
   });
   afterAll(() => sut.close());
 
@@ -15,6 +18,7 @@ describe('History REST (e2e)', () => {
 
   describe('GET /api/instruments/:symbol/quotes', () => {
     it('returns the most recent ticks ascending by seq, with no cursor', async () => {
+      sut.feed.emit('BTCUSD', 3);
       const res = await get('/api/instruments/btcusd/quotes?limit=20').expect(200);
       expect(res.body.symbol).toBe('BTCUSD');
       expect(res.body.nextCursor).toBeNull();
@@ -22,8 +26,8 @@ describe('History REST (e2e)', () => {
       expect(quotes).toHaveLength(20);
       for (let i = 1; i < quotes.length; i++) expect(quotes[i].seq).toBe(quotes[i - 1].seq + 1);
       const latest = await get('/api/quotes/latest?symbols=BTCUSD').expect(200);
-      // The newest tick (possibly not yet in the store) is included.
-      expect(quotes[quotes.length - 1].seq).toBeGreaterThanOrEqual(latest.body.quotes[0].seq - 5);
+      // The newest tick (not yet in the store) is included.
+      expect(quotes[quotes.length - 1].seq).toBe(latest.body.quotes[0].seq);
     });
 
     it('pages through a range with nextCursor, yielding every tick exactly once', async () => {
@@ -87,6 +91,7 @@ describe('History REST (e2e)', () => {
 
   describe('GET /api/instruments/:symbol/candles', () => {
     it('returns aligned candles ascending, the open one last, with OHLC invariants', async () => {
+      sut.feed.emit('BTCUSD');
       const res = await get('/api/instruments/BTCUSD/candles?interval=1s').expect(200);
       expect(res.body).toMatchObject({ symbol: 'BTCUSD', interval: '1s' });
       const candles: Candle[] = res.body.candles;

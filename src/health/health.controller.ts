@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Registry } from 'prom-client';
-import { MarketDataService } from '../market-data/market-data.service';
+import { MarketDataIngest } from '../market-data/market-data.ingest';
 import { StreamingGateway } from '../streaming/streaming.gateway';
 import { HealthDto } from './dto/health.response';
 import { createRegistry } from './metrics';
@@ -12,11 +12,11 @@ export class HealthController {
   private readonly registry: Registry;
 
   constructor(
-    private readonly marketData: MarketDataService,
+    private readonly ingest: MarketDataIngest,
     private readonly gateway: StreamingGateway,
   ) {
     this.registry = createRegistry({
-      feed: () => marketData.stats(),
+      feed: () => ingest.stats(),
       stream: () => gateway.stats(),
     });
   }

@@ -176,3 +176,16 @@ export const CATALOG: readonly CatalogEntry[] = Object.entries(ROWS).flatMap(([a
     }),
   ),
 );
+
+/**
+ * A symbol's ticks per second: its liquidity's share of the combined rate across `entries`.
+ * The live feed and the history backfill both weight symbols this way.
+ */
+export function symbolTickRate(
+  entry: CatalogEntry,
+  combinedRate: number,
+  entries: readonly CatalogEntry[] = CATALOG,
+): number {
+  const totalLiquidity = entries.reduce((sum, e) => sum + e.sim.liquidity, 0);
+  return (combinedRate * entry.sim.liquidity) / totalLiquidity;
+}

@@ -8,8 +8,8 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrorDto } from '../common/dto/api-error.response';
 import type { Instrument, Snapshot } from '../contracts';
+import { MarketDataReader } from '../market-data/market-data.reader';
 import { InstrumentDetailDto, InstrumentListDto } from './dto/instrument.response';
-import { MarketDataService } from '../market-data/market-data.service';
 import { ListInstrumentsQuery } from './dto/list-instruments.query';
 import { InstrumentsService } from './instruments.service';
 
@@ -18,7 +18,7 @@ import { InstrumentsService } from './instruments.service';
 export class InstrumentsController {
   constructor(
     private readonly instruments: InstrumentsService,
-    private readonly marketData: MarketDataService,
+    private readonly marketData: MarketDataReader,
   ) {}
 
   @Get()

@@ -1,13 +1,8 @@
-import { Global, Module } from '@nestjs/common';
-import { MarketDataModule } from '../market-data/market-data.module';
-import { InstrumentsController } from './instruments.controller';
+import { Module } from '@nestjs/common';
 import { InstrumentsService } from './instruments.service';
 
-/** The catalog is read everywhere (REST, gateway, feed), so its service is global. */
-@Global()
+/** The catalog, for every module that reads it (REST, gateway, feed): each imports this module. */
 @Module({
-  imports: [MarketDataModule],
-  controllers: [InstrumentsController],
   providers: [InstrumentsService],
   exports: [InstrumentsService],
 })

@@ -1,15 +1,22 @@
 import { Module } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { InstrumentsModule } from '../instruments/instruments.module';
 import { InstrumentsService } from '../instruments/instruments.service';
+import { QuoteStore } from '../storage/quote-store';
 import { StorageModule } from '../storage/storage.module';
+import { HistoryBackfill } from './history-backfill';
 import { InProcessBus, MarketDataBus } from './market-data.bus';
-import { MarketDataService } from './market-data.service';
+import { MarketDataIngest } from './market-data.ingest';
+import { MarketDataReader } from './market-data.reader';
+import { MarketDataRetention } from './market-data.retention';
+import { MarketDataState } from './market-data.state';
 import { PriceFeed } from './price-feed';
+import { SimulatorBackfill } from './simulator/simulator.backfill';
 import { SimulatorFeed } from './simulator/simulator.feed';
 
 @Module({
-  imports: [StorageModule],
+  imports: [InstrumentsModule, StorageModule],
   providers: [
     { provide: Clock, useClass: SystemClock },
     {
@@ -21,9 +28,21 @@ import { SimulatorFeed } from './simulator/simulator.feed';
           tickRate: config.tickRate,
         }),
     },
+    {
+      provide: HistoryBackfill,
+      inject: [InstrumentsService, QuoteStore, AppConfig],
+      useFactory: (instruments: InstrumentsService, store: QuoteStore, config: AppConfig) =>
+        new SimulatorBackfill(instruments.entries(), store, {
+          seed: config.seed,
+          tickRate: config.tickRate,
+        }),
+    },
     { provide: MarketDataBus, useClass: InProcessBus },
-    MarketDataService,
+    MarketDataState,
+    MarketDataIngest,
+    MarketDataReader,
+    MarketDataRetention,
   ],
-  exports: [MarketDataService, MarketDataBus, Clock],
+  exports: [MarketDataReader, MarketDataIngest, MarketDataBus, Clock],
 })
 export class MarketDataModule {}

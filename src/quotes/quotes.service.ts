@@ -5,7 +5,7 @@ import { bucketStart, type Candle, type Interval, type Snapshot, type Tick } fro
 import { Clock } from '../common/clock';
 import { InvalidPayloadError } from '../common/errors';
 import { InstrumentsService } from '../instruments/instruments.service';
-import { MarketDataService } from '../market-data/market-data.service';
+import { MarketDataReader } from '../market-data/market-data.reader';
 import { decodeCursor, encodeCursor } from './cursor';
 import { DEFAULT_LIMIT, type CandlesQuery, type QuotesQuery } from './dto/history.query';
 import { ResponseCache } from './response-cache';
@@ -50,7 +50,7 @@ export class QuotesService {
 
   constructor(
     private readonly instruments: InstrumentsService,
-    private readonly marketData: MarketDataService,
+    private readonly marketData: MarketDataReader,
     private readonly clock: Clock,
   ) {}
 

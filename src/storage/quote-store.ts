@@ -6,6 +6,11 @@ export interface CandleRow extends Candle {
   interval: Interval;
 }
 
+/** The identity of a stored candle, (symbol, interval, t), as one string for Map keys. */
+export function candleRowKey(row: Pick<CandleRow, 'symbol' | 'interval' | 't'>): string {
+  return `${row.symbol}|${row.interval}|${row.t}`;
+}
+
 /** One unit of work for the store, written in a single transaction. */
 export interface WriteBatch {
   /** A tick whose (symbol, seq) is already stored is skipped, so a retried batch is harmless. */

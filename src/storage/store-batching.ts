@@ -1,5 +1,5 @@
 // Pieces both QuoteStore implementations share: prune chunking and candle de-duplication.
-import type { CandleRow } from './quote-store';
+import { candleRowKey, type CandleRow } from './quote-store';
 
 /**
  * Rows deleted per statement while pruning. Small enough that one statement holds its lock
@@ -15,7 +15,7 @@ export const PRUNE_CHUNK_ROWS = 10_000;
 export function lastCandlePerKey(candles: readonly CandleRow[]): CandleRow[] {
   const byKey = new Map<string, CandleRow>();
   for (const row of candles) {
-    const key = `${row.symbol}\u0000${row.interval}\u0000${row.t}`;
+    const key = candleRowKey(row);
     byKey.delete(key);
     byKey.set(key, row);
   }

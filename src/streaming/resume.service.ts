@@ -2,14 +2,14 @@
 // ahead of its stream, or reported as no longer kept.
 import { Inject, Injectable } from '@nestjs/common';
 import type { Tick } from '../contracts';
-import { MarketDataService } from '../market-data/market-data.service';
+import { MarketDataReader } from '../market-data/market-data.reader';
 import { FanOut, type ClientState } from './fan-out';
 
 /** Most ticks one resume replays per symbol; a longer gap is reported as unresumable. */
 export const MAX_REPLAY_TICKS = 50_000;
 
 /** What a resume reads of market data. */
-export type ResumeReader = Pick<MarketDataService, 'ticks' | 'recentFirstSeq' | 'recentAfter'>;
+export type ResumeReader = Pick<MarketDataReader, 'ticks' | 'recentFirstSeq' | 'recentAfter'>;
 
 /** The stored ticks read for each symbol to resume; undefined when too many are missing. */
 export type LoadedReplays = ReadonlyMap<string, Tick[] | undefined>;
@@ -17,7 +17,7 @@ export type LoadedReplays = ReadonlyMap<string, Tick[] | undefined>;
 @Injectable()
 export class ResumeService {
   constructor(
-    @Inject(MarketDataService) private readonly marketData: ResumeReader,
+    @Inject(MarketDataReader) private readonly marketData: ResumeReader,
     private readonly fanOut: FanOut,
   ) {}
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { InstrumentsModule } from '../instruments/instruments.module';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ControlRateGuard } from './control-rate.guard';
 import { DEFAULT_THROTTLE_MS, FanOut } from './fan-out';
@@ -10,7 +11,7 @@ import { StreamingGateway } from './streaming.gateway';
 import { SubscriptionsService } from './subscriptions.service';
 
 @Module({
-  imports: [MarketDataModule],
+  imports: [InstrumentsModule, MarketDataModule],
   providers: [
     {
       provide: FanOut,

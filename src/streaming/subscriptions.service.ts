@@ -5,13 +5,13 @@ import type { LiveCandle, Snapshot, SubscribeOk, Subscription } from '../contrac
 import { InvalidPayloadError, LimitExceededError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../instruments/instruments.service';
-import { MarketDataService } from '../market-data/market-data.service';
+import { MarketDataReader } from '../market-data/market-data.reader';
 import type { SubscribeDto, UnsubscribeDto } from './dto/subscribe.dto';
 import { DEFAULT_THROTTLE_MS, FanOut, type ClientState } from './fan-out';
 import { ResumeService } from './resume.service';
 
 /** What subscribing reads of market data: the snapshot and open candle the ack carries. */
-export type SnapshotReader = Pick<MarketDataService, 'snapshot' | 'openCandle'>;
+export type SnapshotReader = Pick<MarketDataReader, 'snapshot' | 'openCandle'>;
 
 /** A subscribe request with its defaults applied and its fields checked against each other. */
 export interface CheckedSubscribe {
@@ -68,7 +68,7 @@ export class SubscriptionsService {
     private readonly fanOut: FanOut,
     private readonly resume: ResumeService,
     private readonly instruments: InstrumentsService,
-    @Inject(MarketDataService) private readonly marketData: SnapshotReader,
+    @Inject(MarketDataReader) private readonly marketData: SnapshotReader,
     private readonly config: AppConfig,
   ) {}
 

@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { AppModule } from '../../src/app.module';
 import { createHttpAdapter, setupApp } from '../../src/app.setup';
+import { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contracts';
+import { CATALOG } from '../../src/instruments/catalog';
+import { PriceFeed } from '../../src/market-data/price-feed';
+import { FakePriceFeed } from '../../src/market-data/price-feed.fake';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -21,11 +25,53 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Real time minus a lag that only the test shortens: lets a spec lay down past seconds at once. */
+export class LaggingClock extends Clock {
+  constructor(private lagMs = 0) {
+    super();
+  }
+  now(): number {
+    return Date.now() - this.lagMs;
+  }
+  /** Moves this clock `ms` towards real time, never past it. */
+  advance(ms: number): void {
+    this.lagMs = Math.max(0, this.lagMs - ms);
+  }
+  get lag(): number {
+    return this.lagMs;
+  }
+}
+
+/** An app on the FakePriceFeed: nothing ticks until the spec says so. */
+export interface FakeFeedApp extends TestApp {
+  feed: FakePriceFeed;
+  /** The app's clock, which the feed stamps ticks with. */
+  clock: LaggingClock;
+  /**
+   * Lays down the `clock.lag` ms the clock is behind real time, `stepMs` at a time, calling
+   * `each()` at every step (by default one tick of every instrument); the clock is real time after.
+   */
+  catchUp(stepMs?: number, each?: () => void): void;
+}
+
+export interface StartOptions {
+  /** Run on a FakePriceFeed instead of the simulator, with the clock `lagMs` behind real time. */
+  fakeFeed: { lagMs?: number } | true;
+}
+
 /**
  * Env overrides are read exactly as the server reads its environment. PORT defaults to 0 (a free
  * port); a given DATA_DIR is kept on close, so a server can be restarted on it.
  */
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(env?: Record<string, string>): Promise<TestApp>;
+export async function startApp(
+  env: Record<string, string>,
+  options: StartOptions,
+): Promise<FakeFeedApp>;
+export async function startApp(
+  env: Record<string, string> = {},
+  options?: StartOptions,
+): Promise<TestApp | FakeFeedApp> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tickerboard-e2e-'));
   const config = loadConfig({
     PORT: '0',
@@ -36,10 +82,29 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     DATA_DIR: dataDir,
     ...env,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  let builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
-    .useValue(config)
-    .compile();
+    .useValue(config);
+  let fake: Pick<FakeFeedApp, 'feed' | 'clock' | 'catchUp'> | undefined;
+  if (options?.fakeFeed) {
+    const lagMs = options.fakeFeed === true ? 0 : (options.fakeFeed.lagMs ?? 0);
+    const clock = new LaggingClock(lagMs);
+    const feed = new FakePriceFeed(CATALOG, clock);
+    const catchUp = (stepMs = 100, each = () => void feed.tickAll()) => {
+      while (clock.lag > 0) {
+        each();
+        clock.advance(stepMs);
+      }
+      each();
+    };
+    fake = { feed, clock, catchUp };
+    builder = builder
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .overrideProvider(PriceFeed)
+      .useValue(feed);
+  }
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
     logger: ['error'],
   });
@@ -47,6 +112,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   await app.listen(config.port, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
+    ...fake,
     app,
     url,
     port: Number(new URL(url).port),

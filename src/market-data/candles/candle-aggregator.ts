@@ -168,6 +168,14 @@ export class CandleAggregator {
     return out;
   }
 
+  /**
+   * Closed candles that takeRows() has not taken yet, without taking them: for reads that merge
+   * them with the store. The open candles that takeRows() would add are what open() gives.
+   */
+  pendingRows(): readonly CandleRow[] {
+    return this.closedRows;
+  }
+
   /** A copy of the candle being built, or undefined when none is (no tick yet in this bucket). */
   open(symbol: string, interval: Interval): LiveCandle | undefined {
     const index = this.slot.get(interval);

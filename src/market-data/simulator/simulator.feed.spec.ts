@@ -1,6 +1,8 @@
+import { afterAll, beforeAll, jest } from '@jest/globals';
 import type { Tick } from '../../contracts';
 import { ManualClock } from '../../common/clock';
 import { CATALOG } from '../../instruments/catalog';
+import { describePriceFeedContract } from '../price-feed.contract';
 import { SimulatorFeed } from './simulator.feed';
 
 const START = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -100,5 +102,27 @@ describe('SimulatorFeed', () => {
       const spread = prev.ask - prev.bid;
       expect(Math.abs(list[0].last - prev.last)).toBeLessThan(spread * 20 + prev.last * 0.01);
     }
+  });
+});
+
+describe('SimulatorFeed on its own scheduler (timers faked)', () => {
+  beforeAll(() => {
+    jest.useFakeTimers();
+  });
+  afterAll(() => {
+    jest.useRealTimers();
+  });
+
+  describePriceFeedContract('SimulatorFeed', () => {
+    const clock = new ManualClock(START);
+    const feed = new SimulatorFeed(CATALOG, clock, { seed: 42, tickRate: 400 });
+    return {
+      feed,
+      entries: CATALOG,
+      advance: (ms) => {
+        clock.advance(ms);
+        jest.advanceTimersByTime(ms);
+      },
+    };
   });
 });

@@ -1,7 +1,7 @@
 // The seeded market simulator behind PriceFeed: schedules each symbol's ticks and emits them in time order.
 import type { Tick } from '../../contracts';
 import type { Clock } from '../../common/clock';
-import type { CatalogEntry } from '../../instruments/catalog';
+import { symbolTickRate, type CatalogEntry } from '../../instruments/catalog';
 import { PriceFeed, type TickListener } from '../price-feed';
 import { PriceModel, type SymbolState } from './price-model';
 
@@ -33,10 +33,9 @@ export class SimulatorFeed extends PriceFeed {
     private readonly options: SimulatorOptions,
   ) {
     super();
-    const totalLiquidity = entries.reduce((sum, e) => sum + e.sim.liquidity, 0);
     this.slots = entries.map((entry) => {
       const model = new PriceModel(options.seed, entry, {
-        ticksPerSecond: (options.tickRate * entry.sim.liquidity) / totalLiquidity,
+        ticksPerSecond: symbolTickRate(entry, options.tickRate, entries),
       });
       return { model, state: model.initialState(0), nextTs: 0 };
     });

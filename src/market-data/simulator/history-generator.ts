@@ -1,7 +1,8 @@
 // First-start history, deterministic and built backward in time so it ends where the live feed begins.
 import { INTERVAL_MS, bucketStart, type Interval } from '../../contracts';
 import { Rng, hashString, mix32 } from '../../common/rng';
-import { CATALOG, precisionOf, type CatalogEntry } from '../../instruments/catalog';
+import { DEFAULTS } from '../../config/defaults';
+import { precisionOf, symbolTickRate, type CatalogEntry } from '../../instruments/catalog';
 import type { CandleRow } from '../../storage/quote-store';
 import { mergeCandle } from '../candles/candle-math';
 
@@ -27,8 +28,6 @@ const HOUR = INTERVAL_MS['1h'];
 const DAY = INTERVAL_MS['1d'];
 /** The simulator's calendar: volatility is annualised over every millisecond of the year. */
 const MS_PER_YEAR = 365.25 * DAY;
-/** The live feed's combined rate, used when no per-symbol rate is given. */
-const DEFAULT_TICK_RATE = 300;
 
 type StoredInterval = '1m' | '5m' | '15m' | '1h' | '1d';
 const AGGREGATED: readonly StoredInterval[] = ['5m', '15m', '1h', '1d'];
@@ -81,7 +80,7 @@ const HOUR_SHAPE_MEAN = HOUR_SHAPE.reduce((sum, x) => sum + x, 0) / HOUR_SHAPE.l
 export interface HistoryOptions {
   /**
    * This symbol's ticks per second in the live feed (its liquidity share of the combined rate);
-   * sets the tick counts and volumes. Defaults to its share of 300/s across the catalog.
+   * sets the tick counts and volumes. Defaults to its share of DEFAULTS.tickRate across the catalog.
    */
   ticksPerSecond?: number;
   /** Days of 1m candles before the live start's UTC day (default 30). */
@@ -111,7 +110,11 @@ export function* generateHistory(
   const minuteDays = opts.minuteDays ?? 30;
   const dailyDays = Math.max(opts.dailyDays ?? 730, minuteDays);
   const batchSize = opts.batchSize ?? 10_000;
-  const model = new HistoryModel(seed, entry, opts.ticksPerSecond ?? defaultTicksPerSecond(entry));
+  const model = new HistoryModel(
+    seed,
+    entry,
+    opts.ticksPerSecond ?? symbolTickRate(entry, DEFAULTS.tickRate),
+  );
 
   const end = historyEnd(liveStart);
   const today = bucketStart(end, '1d');
@@ -186,12 +189,6 @@ export function* generateHistory(
     const list = rows[interval];
     for (let i = 0; i < list.length; i += batchSize) yield list.slice(i, i + batchSize);
   }
-}
-
-/** A symbol's share of the default combined tick rate, weighted by liquidity like the live feed. */
-function defaultTicksPerSecond(entry: CatalogEntry): number {
-  const total = CATALOG.reduce((sum, e) => sum + e.sim.liquidity, 0);
-  return (DEFAULT_TICK_RATE * entry.sim.liquidity) / total;
 }
 
 /** Per-instrument draws and bars; every draw depends on (seed, symbol, bucket) alone, caches aside. */

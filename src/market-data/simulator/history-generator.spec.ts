@@ -9,7 +9,7 @@ import { CATALOG, type CatalogEntry } from '../../instruments/catalog';
 import type { CandleRow } from '../../storage/quote-store';
 import { CandleAggregator } from '../candles/candle-aggregator';
 import { aggregate, rollUp } from '../candles/candle-math';
-import { generateHistory, type HistoryOptions } from './history-backfill';
+import { generateHistory, type HistoryOptions } from './history-generator';
 import { PriceModel, roundToTick } from './price-model';
 
 const LIVE_START = Date.UTC(2026, 10, 24, 9, 41, 27, 500);

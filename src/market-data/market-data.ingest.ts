@@ -1,0 +1,169 @@
+// Takes ticks from the PriceFeed to the live state (snapshot book, recent ticks, candle aggregator)
+// and the bus, and writes them to the store in batches, retrying a failed write.
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { INTERVALS, INTERVAL_MS, type Tick, utcDay } from '../contracts';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { InstrumentsService } from '../instruments/instruments.service';
+import { QuoteStore, candleRowKey } from '../storage/quote-store';
+import type { CandleAggregator } from './candles/candle-aggregator';
+import { HistoryBackfill } from './history-backfill';
+import { MarketDataBus } from './market-data.bus';
+import { MarketDataState } from './market-data.state';
+import { PriceFeed } from './price-feed';
+import type { RecentTicks } from './recent-ticks';
+import type { SnapshotBook } from './snapshot-book';
+
+/** How often closed and changed candles are pushed to the gateways. */
+const CANDLE_PUBLISH_MS = 200;
+/** Ticks held in memory while the store refuses writes, before the oldest are dropped. */
+const MAX_UNWRITTEN_TICKS = 2_000_000;
+
+@Injectable()
+export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MarketDataIngest.name);
+  // The state's parts, held directly so that the tick path reads one field each.
+  private readonly book: SnapshotBook;
+  private readonly recent: RecentTicks;
+  private readonly aggregator: CandleAggregator;
+  private writing: Promise<void> | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribeFeed: (() => void) | undefined;
+  private stopped = false;
+  private tickCount = 0;
+
+  constructor(
+    private readonly state: MarketDataState,
+    private readonly feed: PriceFeed,
+    private readonly history: HistoryBackfill,
+    private readonly bus: MarketDataBus,
+    private readonly store: QuoteStore,
+    private readonly instruments: InstrumentsService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {
+    this.book = state.book;
+    this.recent = state.recent;
+    this.aggregator = state.aggregator;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.backfill && (await this.store.isEmpty())) await this.backfill();
+    const last = await this.store.lastTicks();
+    await this.seedFromStore(last);
+    this.unsubscribeFeed = this.feed.subscribe((tick) => this.onTick(tick));
+    this.feed.start(last);
+    this.every(CANDLE_PUBLISH_MS, () => this.publishCandles());
+    this.every(this.config.flushMs, () => void this.flush());
+    this.logger.log(
+      `Price feed started on the ${this.store.kind} store (${last.size} symbols continue from stored ticks)`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.feed.stop();
+    this.unsubscribeFeed?.();
+    for (const t of this.timers) clearInterval(t);
+    this.publishCandles();
+    await this.writing;
+    await this.flush();
+    await this.store.close();
+    this.logger.log('Stopped: every tick and candle written');
+  }
+
+  /** The per-tick path: in-place updates and one push per consumer, nothing else. */
+  private onTick(tick: Tick): void {
+    this.tickCount++;
+    this.book.apply(tick);
+    this.recent.push(tick);
+    this.aggregator.apply(tick);
+    this.state.unwrittenTicks.push(tick);
+    this.bus.publishTick(tick);
+  }
+
+  stats(): Record<string, number> {
+    return {
+      ticks: this.tickCount,
+      unwrittenTicks: this.state.unwrittenTicks.length,
+      unwrittenCandles: this.state.unwrittenRows.size,
+    };
+  }
+
+  /** Writes what is buffered in one batch, off the tick path; a failed write is kept and retried. */
+  flush(): Promise<void> {
+    if (this.writing) return this.writing;
+    const state = this.state;
+    for (const row of this.aggregator.takeRows()) state.unwrittenRows.set(candleRowKey(row), row);
+    const ticks = state.unwrittenTicks;
+    const rows = state.unwrittenRows;
+    if (!ticks.length && !rows.size) return Promise.resolve();
+    state.unwrittenTicks = [];
+    state.unwrittenRows = new Map();
+    state.writingRows = rows;
+    this.writing = this.store
+      .write({ ticks, candles: [...rows.values()] })
+      .catch((err: unknown) => {
+        this.logger.error(`Store write failed, will retry: ${(err as Error).message}`);
+        state.unwrittenTicks = ticks.concat(state.unwrittenTicks);
+        if (state.unwrittenTicks.length > MAX_UNWRITTEN_TICKS) {
+          const drop = state.unwrittenTicks.length - MAX_UNWRITTEN_TICKS;
+          this.logger.error(`Store unavailable: dropping the ${drop} oldest unwritten ticks`);
+          state.unwrittenTicks.splice(0, drop);
+        }
+        for (const [key, row] of rows)
+          if (!state.unwrittenRows.has(key)) state.unwrittenRows.set(key, row);
+      })
+      .finally(() => {
+        state.writingRows = undefined;
+        this.writing = undefined;
+      });
+    return this.writing;
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private publishCandles(): void {
+    this.aggregator.advance(this.clock.now());
+    const updates = this.aggregator.takeUpdates();
+    if (updates.length) this.bus.publishCandles(updates);
+  }
+
+  private async backfill(): Promise<void> {
+    const started = Date.now();
+    const rows = await this.history.fill(this.clock.now());
+    this.logger.log(`History backfilled: ${rows} candles in ${Date.now() - started} ms`);
+  }
+
+  /** After a restart or a backfill: day figures for snapshots, open candles for the aggregator. */
+  private async seedFromStore(last: ReadonlyMap<string, Tick>): Promise<void> {
+    const now = this.clock.now();
+    const today = utcDay(now);
+    for (const { symbol } of this.instruments.entries()) {
+      for (const interval of INTERVALS) {
+        const [latest] = await this.store.candles(symbol, interval, { order: 'latest', limit: 1 });
+        if (latest && latest.t + INTERVAL_MS[interval] > now) {
+          this.aggregator.seed(symbol, interval, latest);
+        }
+      }
+      const [day] = await this.store.candles(symbol, '1d', { from: today, order: 'asc', limit: 1 });
+      const prev = await this.store.lastCandleBefore(symbol, '1d', today);
+      this.book.seed(symbol, last.get(symbol), {
+        ...(day && day.n > 0 ? { day: day.t, open: day.o, high: day.h, low: day.l } : {}),
+        prevClose: prev?.c,
+      });
+      const tick = last.get(symbol);
+      if (tick) this.recent.push(tick);
+    }
+  }
+}
