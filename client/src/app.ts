@@ -5,7 +5,10 @@ import { ChartPanel, type ChartNote } from './chart-panel';
 import { RateLimiter, FrameScheduler } from './schedule';
 import { SPARK_BUCKET_MS } from './spark';
 import type { MarketStream, StreamOptions } from './socket';
-import { DashboardStore, parsePrefs, serializePrefs, type ConnectionState } from './store';
+import type { ConnectionState } from './connection';
+import { loadPrefs, savePrefs, type PrefsStorage } from './preferences';
+import type { MessageId } from './messages';
+import { DashboardStore } from './store';
 import { BadgeView } from './views/badge';
 import { ChartView, type ChartColors } from './views/chart';
 import { DetailView } from './views/detail';
@@ -13,7 +16,6 @@ import { MessageView } from './views/message';
 import { SearchView } from './views/search';
 import { WatchlistView } from './views/watchlist';
 
-export const PREFS_KEY = 'tickerboard.prefs';
 /** Time-driven updates (ages, stale detection, latency figure) run this often. */
 const CLOCK_MS = 500;
 /** A conflated stream can skip a day high or low; REST snapshots put them back this often. */
@@ -21,11 +23,20 @@ const RESYNC_MS = 30_000;
 const ANNOUNCE_MS = 4_000;
 const SPARK_CONCURRENCY = 3;
 const DAY_MS = 86_400_000;
+/** Cleared when the stream (re)connects: every error, and what the server said about the last connection. */
+const CLEARED_ON_CONNECT: MessageId[] = [
+  'catalog-failed',
+  'stream-failed',
+  'subscribe-failed',
+  'quotes-failed',
+  'conflated',
+  'server-leaving',
+];
 
 export interface DashboardDeps {
   api: MarketApi;
   openStream(opts: StreamOptions): MarketStream;
-  storage: Pick<Storage, 'getItem' | 'setItem'> | null;
+  storage: PrefsStorage | null;
   mode: StreamMode;
   throttleMs?: number;
   locale?: string;
@@ -67,13 +78,7 @@ const ANNOUNCE_STATE: Partial<Record<ConnectionState, string>> = {
 export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
   const { api, locale, timeZone } = deps;
   const win = doc.defaultView ?? window;
-  let storedPrefs: string | null = null;
-  try {
-    storedPrefs = deps.storage?.getItem(PREFS_KEY) ?? null;
-  } catch {
-    // Storage can be blocked (private mode, policies): the defaults do.
-  }
-  const store = new DashboardStore(parsePrefs(storedPrefs));
+  const store = new DashboardStore(loadPrefs(deps.storage));
   const cleanups: Array<() => void> = [];
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let stream: MarketStream | null = null;
@@ -163,15 +168,7 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
   }
 
   // ---- persistence ----
-  cleanups.push(
-    store.onPrefs((p) => {
-      try {
-        deps.storage?.setItem(PREFS_KEY, serializePrefs(p));
-      } catch {
-        // Quota or policy: the session goes on, unsaved.
-      }
-    }),
-  );
+  cleanups.push(store.onPrefs((p) => savePrefs(deps.storage, p)));
 
   // ---- selection: chart, candle subscription, header ----
   let shown: { symbol: string | null; interval: Interval | null } = {
@@ -218,7 +215,7 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
   cleanups.push(store.onChange(() => scheduler.request()));
 
   function render(): void {
-    store.stats.frames++;
+    store.frameRendered();
     const d = store.takeDirty();
     const clock = clockDue;
     clockDue = false;
@@ -301,14 +298,13 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
       const instruments = await api.instruments();
       if (destroyed) return;
       const dropped = store.setCatalog(instruments);
-      store.setMessage(
-        dropped.length
-          ? {
-              kind: 'info',
-              text: `No longer listed, removed from your watchlist: ${dropped.join(', ')}.`,
-            }
-          : null,
-      );
+      store.clearMessage('catalog-failed', 'catalog-loading');
+      if (dropped.length) {
+        store.showMessage(
+          'catalog-dropped',
+          `No longer listed, removed from your watchlist: ${dropped.join(', ')}.`,
+        );
+      }
       search.setEnabled(true);
       applySelection();
       openStream();
@@ -318,16 +314,12 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
       catalogAttempt++;
       const wait = Math.min(30, 2 ** catalogAttempt) * 1000;
       const reason = err instanceof ApiError ? err.message : 'The instrument list failed to load.';
-      store.setMessage({
-        kind: 'error',
-        text: `${reason} Retrying in ${wait / 1000} s.`,
-        action: 'retry',
-      });
+      store.showMessage('catalog-failed', `${reason} Retrying in ${wait / 1000} s.`, 'retry');
       let done = false;
       retryCatalog = () => {
         if (done) return;
         done = true;
-        store.setMessage({ kind: 'info', text: 'Loading the instrument list…' });
+        store.showMessage('catalog-loading', 'Loading the instrument list…');
         void loadCatalog();
       };
       later(() => retryNow(), wait);
@@ -346,9 +338,7 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
         connected(reconnect) {
           everConnected = true;
           store.connected(reconnect);
-          if (store.message?.kind === 'error' || store.message?.text.startsWith('The server')) {
-            store.setMessage(null);
-          }
+          store.clearMessage(...CLEARED_ON_CONNECT);
           if (reconnect) {
             // The candle stream has no resume: the open candle and anything missed come over REST.
             panel.reload();
@@ -367,10 +357,7 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
         },
         connectError(msg) {
           if (everConnected) return; // the badge already says "reconnecting"
-          store.setMessage({
-            kind: 'error',
-            text: `Cannot open the live stream (${msg}). Retrying…`,
-          });
+          store.showMessage('stream-failed', `Cannot open the live stream (${msg}). Retrying…`);
         },
         snapshots(list) {
           for (const s of list) store.applySnapshot(s, true);
@@ -388,23 +375,30 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
           panel.liveStatus(sel.symbol, sel.interval, ok, reason);
         },
         notice(n) {
-          if (n.type === 'conflated') {
-            store.setMessage({
-              kind: 'info',
-              text: 'The server is sending only the latest price per symbol: this connection is falling behind.',
-            });
-          } else if (n.type === 'shutdown' || n.type === 'disconnecting') {
-            store.setMessage({ kind: 'info', text: `The server is restarting: ${n.message}` });
+          switch (n.type) {
+            case 'conflated':
+              store.showMessage(
+                'conflated',
+                'The server is sending only the latest price per symbol: this connection is falling behind.',
+              );
+              break;
+            case 'shutdown':
+            case 'disconnecting':
+              store.showMessage('server-leaving', `The server is restarting: ${n.message}`);
+              break;
+            default: {
+              const _unknown: never = n;
+            }
           }
         },
         synthetic() {
-          store.setMessage({
-            kind: 'info',
-            text: 'Benchmark mode: synthetic instruments and a generated feed, not market data.',
-          });
+          store.showMessage(
+            'synthetic',
+            'Benchmark mode: synthetic instruments and a generated feed, not market data.',
+          );
         },
         subscribeFailed(msg) {
-          store.setMessage({ kind: 'error', text: msg });
+          store.showMessage('subscribe-failed', msg);
         },
         modes(symbols, mode) {
           store.setStreamMode(symbols, mode);
@@ -422,13 +416,12 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
       const quotes = await api.latestQuotes(symbols);
       for (const s of quotes) store.applySnapshot(s, false);
     } catch (err) {
-      store.setMessage({
-        kind: 'error',
-        text:
-          err instanceof ApiError
-            ? `${err.message} Prices for ${symbols.join(', ')} may have missed updates.`
-            : 'Could not reload quotes.',
-      });
+      store.showMessage(
+        'quotes-failed',
+        err instanceof ApiError
+          ? `${err.message} Prices for ${symbols.join(', ')} may have missed updates.`
+          : 'Could not reload quotes.',
+      );
     }
   }
 
@@ -459,8 +452,7 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
       const from = now - (now % DAY_MS);
       const candles = await api.candles(symbol, '5m', { from, limit: 288 });
       if (!destroyed && store.watchlist.includes(symbol)) {
-        store.sparkOf(symbol).addCandles(candles);
-        store.sparkChanged(symbol);
+        store.addSparkHistory(symbol, candles);
       }
     } catch {
       // The sparkline then starts from the live prices; the chart panel reports history errors.
