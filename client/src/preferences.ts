@@ -33,7 +33,10 @@ export interface Prefs {
 }
 
 /** Where preferences are kept: localStorage in the page, a Map in tests and benchmarks. */
-export type PrefsStorage = Pick<Storage, 'getItem' | 'setItem'>;
+export interface PrefsStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
 
 export function defaultPrefs(): Prefs {
   return {
