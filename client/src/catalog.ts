@@ -25,6 +25,9 @@ export function searchInstruments(
   return ranked.slice(0, limit).map(([, inst]) => inst);
 }
 
+/** The catalog as readers see it: looked up and searched, replaced only by its owner. */
+export type CatalogReader = Pick<Catalog, 'loaded' | 'get' | 'has' | 'search'>;
+
 export class Catalog {
   private readonly bySymbol = new Map<string, Instrument>();
   private isLoaded = false;

@@ -8,7 +8,7 @@ import {
   type Tick,
 } from '../../src/contracts';
 import type { ChangeTracker } from './changes';
-import { SessionSeries } from './spark';
+import { SessionSeries, type SessionLine } from './spark';
 
 /** One instrument's latest quote and day statistics, as shown. */
 export interface Quote extends Tick {
@@ -62,7 +62,7 @@ export class QuoteBook {
     return this.bySymbol;
   }
 
-  get sparks(): ReadonlyMap<string, SessionSeries> {
+  get sparks(): ReadonlyMap<string, SessionLine> {
     return this.series;
   }
 

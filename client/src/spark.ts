@@ -7,7 +7,14 @@ export const SPARK_BUCKET_MS = INTERVAL_MS[SPARK_INTERVAL];
 /** Buckets in a full UTC day: the most history a session needs. */
 export const SPARK_BUCKETS_PER_DAY = INTERVAL_MS['1d'] / SPARK_BUCKET_MS;
 
-export class SessionSeries {
+/** A session's line as views read it. */
+export interface SessionLine {
+  readonly t: readonly number[];
+  readonly c: readonly number[];
+  readonly session: number;
+}
+
+export class SessionSeries implements SessionLine {
   /** Bucket starts (UTC ms), ascending, and the last price seen in each. */
   readonly t: number[] = [];
   readonly c: number[] = [];

@@ -2,14 +2,14 @@
 // the catalog, quotes, connection health, latency and the message bar. No DOM: views read it
 // once per frame, and only the modules' own methods change it.
 import type { Candle, Instrument, Interval, Snapshot, Tick, StreamMode } from '../../src/contracts';
-import { Catalog } from './catalog';
+import { Catalog, type CatalogReader } from './catalog';
 import { ChangeTracker, type Dirty } from './changes';
 import { ConnectionHealth, type ConnectionState } from './connection';
 import { LatencyWindow, type LatencyStats } from './latency';
 import { MessageBar, type Message, type MessageId } from './messages';
 import { defaultPrefs, type Prefs, type Sort, type SortKey } from './preferences';
 import { QuoteBook, type Quote, type QuoteStats } from './quote-book';
-import type { SessionSeries } from './spark';
+import type { SessionLine } from './spark';
 import { Watchlist } from './watchlist';
 
 export interface StoreStats extends QuoteStats {
@@ -17,7 +17,7 @@ export interface StoreStats extends QuoteStats {
 }
 
 export class DashboardStore {
-  readonly catalog = new Catalog();
+  private readonly instruments = new Catalog();
   private readonly changes = new ChangeTracker();
   private readonly list: Watchlist;
   private readonly book: QuoteBook;
@@ -35,7 +35,7 @@ export class DashboardStore {
       heard: (s) => this.health.heard(s),
     });
     this.list = new Watchlist(prefs, {
-      catalog: this.catalog,
+      catalog: this.instruments,
       changes: this.changes,
       quoteOf: (s) => this.book.quotes.get(s),
       now,
@@ -70,16 +70,20 @@ export class DashboardStore {
 
   /** Installs the catalog; drops watchlist symbols it does not know and returns them. */
   setCatalog(instruments: readonly Instrument[]): string[] {
-    this.catalog.set(instruments);
+    this.instruments.set(instruments);
     return this.list.pruneUnlisted();
   }
 
+  get catalog(): CatalogReader {
+    return this.instruments;
+  }
+
   get hasCatalog(): boolean {
-    return this.catalog.loaded;
+    return this.instruments.loaded;
   }
 
   search(query: string, limit = 8): Instrument[] {
-    return this.catalog.search(query, limit);
+    return this.instruments.search(query, limit);
   }
 
   /** Called with the preferences whenever they change (to persist them). */
@@ -148,12 +152,8 @@ export class DashboardStore {
     return this.book.quotes;
   }
 
-  get sparks(): ReadonlyMap<string, SessionSeries> {
+  get sparks(): ReadonlyMap<string, SessionLine> {
     return this.book.sparks;
-  }
-
-  get epoch(): number {
-    return this.book.epoch;
   }
 
   /** Highest seq held per watched symbol, for resuming the stream after a reconnect. */
