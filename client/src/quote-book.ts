@@ -1,35 +1,9 @@
-// Quotes as shown: the latest tick per symbol with its UTC-day figures (rolled over at midnight as
-// the server's SnapshotBook does), seq checks across reconnects, and the session sparklines.
-import {
-  utcDay,
-  type Candle,
-  type Snapshot,
-  type StreamMode,
-  type Tick,
-} from '../../src/contracts';
+// Quotes as shown, per watched symbol: seq checks across reconnects, gap and duplicate counts, and
+// the session sparklines. The per-quote maths (day rollover included) is in quote.ts.
+import type { Candle, Snapshot, StreamMode, Tick } from '../../src/contracts';
 import type { ChangeTracker } from './changes';
+import { applyTick, mergeExtremes, quoteFromSnapshot, quoteFromTick, type Quote } from './quote';
 import { SessionSeries, type SessionLine } from './spark';
-
-/** One instrument's latest quote and day statistics, as shown. */
-export interface Quote extends Tick {
-  open: number;
-  high: number;
-  low: number;
-  prevClose: number;
-  /** Start of the UTC day the statistics belong to. */
-  day: number;
-  /** Direction of the last change of `last`: 1 up, -1 down, 0 none yet. */
-  direction: 1 | -1 | 0;
-  /** Client clock (ms) when the last update arrived. */
-  receivedAt: number;
-  /** Connection the data came from; data from an older one yields to the next snapshot. */
-  epoch: number;
-  /** True when `ts` is a live tick (tick-to-screen latency is meaningful), false for snapshots. */
-  streamed: boolean;
-  /** Smoothed gap between updates (ms), to tell liquid symbols from quiet ones. */
-  meanGapMs: number;
-  updates: number;
-}
 
 export interface QuoteStats {
   ticks: number;
@@ -114,44 +88,14 @@ export class QuoteBook {
     this.counts.snapshots++;
     const q = this.bySymbol.get(s.symbol);
     const receivedAt = this.opts.now();
-    const day = utcDay(s.ts);
     const replace = !q || s.seq >= q.seq || (fromStream && q.epoch < this.epochNo);
     if (!replace) {
       // The stream is ahead; REST still knows extremes a conflated stream may have skipped.
-      if (q.day === day) {
-        const high = Math.max(q.high, s.high);
-        const low = Math.min(q.low, s.low);
-        const touched = high !== q.high || low !== q.low;
-        q.high = high;
-        q.low = low;
-        if (touched) this.touch(s.symbol);
-      }
+      if (mergeExtremes(q, s)) this.touch(s.symbol);
       return;
     }
-    const next: Quote = {
-      symbol: s.symbol,
-      seq: s.seq,
-      ts: s.ts,
-      bid: s.bid,
-      ask: s.ask,
-      last: s.last,
-      size: s.size,
-      volume: s.volume,
-      bidSize: s.bidSize,
-      askSize: s.askSize,
-      open: s.open,
-      high: q && q.day === day ? Math.max(q.high, s.high) : s.high,
-      low: q && q.day === day ? Math.min(q.low, s.low) : s.low,
-      prevClose: s.prevClose,
-      day,
-      direction: q ? (s.last > q.last ? 1 : s.last < q.last ? -1 : q.direction) : 0,
-      receivedAt,
-      epoch: fromStream ? this.epochNo : (q?.epoch ?? this.epochNo),
-      streamed: false,
-      meanGapMs: q?.meanGapMs ?? NaN,
-      updates: q?.updates ?? 0,
-    };
-    this.bySymbol.set(s.symbol, next);
+    const epoch = fromStream ? this.epochNo : (q?.epoch ?? this.epochNo);
+    this.bySymbol.set(s.symbol, quoteFromSnapshot(s, q, receivedAt, epoch));
     this.sparkOf(s.symbol).addPrice(s.ts, s.last);
     this.opts.changes.spark(s.symbol);
     this.touch(s.symbol);
@@ -167,7 +111,10 @@ export class QuoteBook {
       if (!q) {
         // A tick before its snapshot: keep it; the snapshot fills in the day figures.
         if (!watched(t.symbol)) continue;
-        this.bySymbol.set(t.symbol, this.fromTick(t, receivedAt));
+        this.bySymbol.set(t.symbol, quoteFromTick(t, receivedAt, this.epochNo));
+        this.sparkOf(t.symbol).addPrice(t.ts, t.last);
+        changes.spark(t.symbol);
+        changes.symbol(t.symbol);
         this.counts.ticks++;
         any = true;
         continue;
@@ -184,31 +131,7 @@ export class QuoteBook {
         this.counts.gaps += t.seq - q.seq - 1;
       }
       this.counts.ticks++;
-      const day = utcDay(t.ts);
-      if (day > q.day) {
-        q.prevClose = q.last;
-        q.open = q.high = q.low = t.last;
-        q.day = day;
-      } else {
-        if (t.last > q.high) q.high = t.last;
-        if (t.last < q.low) q.low = t.last;
-      }
-      if (t.last !== q.last) q.direction = t.last > q.last ? 1 : -1;
-      const gap = receivedAt - q.receivedAt;
-      q.meanGapMs = Number.isNaN(q.meanGapMs) ? gap : q.meanGapMs * 0.8 + gap * 0.2;
-      q.updates++;
-      q.seq = t.seq;
-      q.ts = t.ts;
-      q.bid = t.bid;
-      q.ask = t.ask;
-      q.last = t.last;
-      q.size = t.size;
-      q.volume = t.volume;
-      q.bidSize = t.bidSize;
-      q.askSize = t.askSize;
-      q.receivedAt = receivedAt;
-      q.epoch = this.epochNo;
-      q.streamed = true;
+      applyTick(q, t, receivedAt, this.epochNo);
       if (this.sparkOf(t.symbol).addPrice(t.ts, t.last)) changes.spark(t.symbol);
       changes.symbol(t.symbol);
       heard?.(t.symbol);
@@ -232,26 +155,6 @@ export class QuoteBook {
       this.series.set(symbol, s);
     }
     return s;
-  }
-
-  private fromTick(t: Tick, receivedAt: number): Quote {
-    this.sparkOf(t.symbol).addPrice(t.ts, t.last);
-    this.opts.changes.spark(t.symbol);
-    this.opts.changes.symbol(t.symbol);
-    return {
-      ...t,
-      open: NaN,
-      high: t.last,
-      low: t.last,
-      prevClose: NaN,
-      day: utcDay(t.ts),
-      direction: 0,
-      receivedAt,
-      epoch: this.epochNo,
-      streamed: true,
-      meanGapMs: NaN,
-      updates: 1,
-    };
   }
 
   private touch(symbol: string): void {

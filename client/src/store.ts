@@ -8,7 +8,8 @@ import { ConnectionHealth, type ConnectionState } from './connection';
 import { LatencyWindow, type LatencyStats } from './latency';
 import { MessageBar, type Message, type MessageId } from './messages';
 import { defaultPrefs, type Prefs, type Sort, type SortKey } from './preferences';
-import { QuoteBook, type Quote, type QuoteStats } from './quote-book';
+import type { Quote } from './quote';
+import { QuoteBook, type QuoteStats } from './quote-book';
 import type { SessionLine } from './spark';
 import { Watchlist } from './watchlist';
 

@@ -1,7 +1,7 @@
 import { Catalog } from './catalog';
 import { ChangeTracker } from './changes';
 import { parsePrefs, type Prefs } from './preferences';
-import type { Quote } from './quote-book';
+import type { Quote } from './quote';
 import { CATALOG, manualClock } from './test-fixtures';
 import { RESORT_MS, Watchlist } from './watchlist';
 

@@ -5,7 +5,7 @@ import type { Catalog } from './catalog';
 import type { ChangeTracker } from './changes';
 import { changeOf } from './format';
 import type { Prefs, Sort, SortKey } from './preferences';
-import type { Quote } from './quote-book';
+import type { Quote } from './quote';
 
 /** Live-sorted tables reorder at most this often, so rows do not jump under the pointer. */
 export const RESORT_MS = 1_000;

@@ -1,7 +1,7 @@
 // The detail strip for the selected symbol: quote, sizes, day figures and how old the data is.
 import type { Instrument } from '../../../src/contracts';
 import { formatAge, formatPrice, formatVolume, spreadOf } from '../format';
-import type { Quote } from '../quote-book';
+import type { Quote } from '../quote';
 
 const FIELDS = [
   ['bid', 'Bid'],

@@ -13,7 +13,7 @@ import { sparkPath, sparkY } from '../spark';
 import type { Dirty } from '../changes';
 import { isStaleQuote } from '../connection';
 import type { SortKey } from '../preferences';
-import type { Quote } from '../quote-book';
+import type { Quote } from '../quote';
 import type { DashboardStore } from '../store';
 
 export interface WatchlistActions {
