@@ -1,6 +1,7 @@
 // Entry point: real REST, real stream, the browser's storage, locale and time zone.
 import { createApi } from './api';
-import { PREFS_KEY, startDashboard } from './app';
+import { startDashboard } from './app';
+import { PREFS_KEY } from './preferences';
 import { createStream } from './socket';
 
 const params = new URLSearchParams(location.search);

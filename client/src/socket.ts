@@ -230,15 +230,19 @@ export function createStream(opts: StreamOptions): MarketStream {
   socket.on(EVENTS.ticks, (ticks) => h.ticks(ticks));
   socket.on(EVENTS.candles, (candles) => h.candles(candles));
   socket.on(EVENTS.notice, (notice) => {
-    if (notice.type === 'conflated' && Array.isArray(notice.symbols)) {
-      // The server slowed this connection down: those symbols now arrive conflated. They stay so
-      // until the trader next changes the watchlist or selection (or the socket reconnects), so
-      // a slow link is not pushed straight back into what it could not keep up with.
-      const symbols = (notice.symbols as unknown[]).filter(
-        (s): s is string => typeof s === 'string',
-      );
-      for (const s of symbols) if (active.has(s)) active.set(s, 'conflated');
-      h.modes(symbols, 'conflated');
+    switch (notice.type) {
+      case 'conflated':
+        // The server slowed this connection down: those symbols now arrive conflated. They stay
+        // so until the trader next changes the watchlist or selection (or the socket
+        // reconnects), so a slow link is not pushed straight back into what it could not keep
+        // up with.
+        for (const s of notice.symbols) if (active.has(s)) active.set(s, 'conflated');
+        h.modes(notice.symbols, 'conflated');
+        break;
+      case 'shutdown':
+      case 'disconnecting':
+        // The disconnect handler reconnects; the page only has to say so.
+        break;
     }
     h.notice(notice);
   });

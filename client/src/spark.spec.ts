@@ -1,6 +1,7 @@
+import { INTERVAL_MS } from '../../src/contracts';
 import { SessionSeries, SPARK_BUCKET_MS, sparkPath } from './spark';
 
-const DAY = 86_400_000;
+const DAY = INTERVAL_MS['1d'];
 const D0 = Date.UTC(2025, 2, 12);
 
 describe('SessionSeries', () => {

@@ -1,10 +1,20 @@
 // The session sparkline's model: closes in fixed buckets for the current UTC day, and its SVG path.
-import type { Candle } from '../../src/contracts';
+import { bucketStart, INTERVAL_MS, utcDay, type Candle, type Interval } from '../../src/contracts';
 
-export const SPARK_BUCKET_MS = 300_000;
-const DAY_MS = 86_400_000;
+/** The sparkline's step, also the interval of the candles that fill it in from history. */
+export const SPARK_INTERVAL: Interval = '5m';
+export const SPARK_BUCKET_MS = INTERVAL_MS[SPARK_INTERVAL];
+/** Buckets in a full UTC day: the most history a session needs. */
+export const SPARK_BUCKETS_PER_DAY = INTERVAL_MS['1d'] / SPARK_BUCKET_MS;
 
-export class SessionSeries {
+/** A session's line as views read it. */
+export interface SessionLine {
+  readonly t: readonly number[];
+  readonly c: readonly number[];
+  readonly session: number;
+}
+
+export class SessionSeries implements SessionLine {
   /** Bucket starts (UTC ms), ascending, and the last price seen in each. */
   readonly t: number[] = [];
   readonly c: number[] = [];
@@ -27,7 +37,7 @@ export class SessionSeries {
 
   private add(ts: number, price: number, live: boolean): boolean {
     if (!Number.isFinite(price)) return false;
-    const day = ts - (ts % DAY_MS);
+    const day = utcDay(ts);
     if (day !== this.day) {
       if (day < this.day) return false;
       // A new UTC day starts a new session.
@@ -35,7 +45,7 @@ export class SessionSeries {
       this.t.length = 0;
       this.c.length = 0;
     }
-    const bucket = ts - (ts % SPARK_BUCKET_MS);
+    const bucket = bucketStart(ts, SPARK_INTERVAL);
     const n = this.t.length;
     if (n === 0 || bucket > this.t[n - 1]) {
       this.t.push(bucket);

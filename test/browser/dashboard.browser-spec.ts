@@ -1,6 +1,7 @@
 // The dashboard as a trader uses it, in Chromium against the real server.
 /// <reference lib="dom" />
 import type { Page } from 'playwright-core';
+import { DEFAULT_WATCHLIST } from '../../src/contracts';
 import {
   chromiumAvailable,
   launchBrowser,
@@ -11,7 +12,6 @@ import {
 } from '../support/browser';
 
 const run = chromiumAvailable() ? describe : describe.skip;
-const DEFAULT = ['AAPL', 'MSFT', 'NVDA', 'SPY', 'EURUSD', 'BTCUSD', 'ETHUSD', 'XAUUSD'];
 
 async function rowSymbols(page: Page): Promise<string[]> {
   return page.$$eval('#watchlist tbody tr[data-symbol]', (trs) =>
@@ -50,7 +50,7 @@ run('Dashboard in Chromium', () => {
 
   it('opens on the default watchlist, goes live, and prices change', async () => {
     await page.waitForSelector('#badge[data-state="live"]');
-    expect(await rowSymbols(page)).toEqual(DEFAULT);
+    expect(await rowSymbols(page)).toEqual(DEFAULT_WATCHLIST);
     await page.waitForFunction(
       () => !document.querySelector('#watchlist tbody td.col-last')?.textContent?.includes('—'),
     );

@@ -4,6 +4,7 @@
 /// <reference lib="dom" />
 import { cpus, loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
+import { PREFS_KEY } from '../../client/src/preferences';
 import type { Instrument } from '../../src/contracts';
 import {
   chromiumAvailable,
@@ -112,15 +113,18 @@ run(`Dashboard at ${TICK_RATE} ticks/s`, () => {
 
   async function openWithWatchlist(query: string): Promise<Page> {
     const page = browser.page;
-    await page.addInitScript((symbols: string[]) => {
-      if (!sessionStorage.getItem('seeded')) {
-        sessionStorage.setItem('seeded', '1');
-        localStorage.setItem(
-          'tickerboard.prefs',
-          JSON.stringify({ watchlist: symbols, selected: symbols[0], interval: '1m' }),
-        );
-      }
-    }, watchlist);
+    await page.addInitScript(
+      ({ key, symbols }) => {
+        if (!sessionStorage.getItem('seeded')) {
+          sessionStorage.setItem('seeded', '1');
+          localStorage.setItem(
+            key,
+            JSON.stringify({ watchlist: symbols, selected: symbols[0], interval: '1m' }),
+          );
+        }
+      },
+      { key: PREFS_KEY, symbols: watchlist },
+    );
     await page.goto(`${server.url}/${query}`);
     await page.waitForSelector('#badge[data-state="live"]');
     await page.waitForFunction(

@@ -10,11 +10,13 @@ import type {
   Tick,
 } from '../../../src/contracts';
 import { INTERVAL_MS, bucketStart } from '../../../src/contracts';
+import { Rng } from '../../../src/common/rng';
+import { DEFAULTS } from '../../../src/config/defaults';
 import type { MarketApi } from '../api';
 import type { CandleSelection, MarketStream, StreamOptions } from '../socket';
 
 /** Same window as the server's default BATCH_MS. */
-const BATCH_MS = 25;
+const BATCH_MS = DEFAULTS.batchMs;
 /** The server pushes the open candle at most this often. */
 const CANDLE_MS = 200;
 
@@ -34,24 +36,14 @@ export interface Synthetic {
   symbols: string[];
 }
 
-/** A small deterministic generator, so runs are comparable. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `conflateMs` > 0 delivers what the server's conflated mode would: per symbol at most one tick
  * (the latest) per window, except the focused symbol, which gets every tick. 0 delivers all.
  */
 export function synthetic(count: number, ticksPerSecond: number, conflateMs: number): Synthetic {
-  const rand = rng(42);
+  // Seeded like the simulator, so runs are comparable.
+  const rng = new Rng(DEFAULTS.seed);
+  const rand = () => rng.next();
   const states = new Map<string, SymState>();
   for (let i = 1; i <= count; i++) {
     const symbol = `SYN${String(i).padStart(3, '0')}`;

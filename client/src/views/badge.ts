@@ -1,6 +1,6 @@
 // The connection badge: live / reconnecting / resumed / stale, and the measured tick-to-screen latency.
 import { formatLatency } from '../format';
-import type { ConnectionState } from '../store';
+import type { ConnectionState } from '../connection';
 
 const LABELS: Record<ConnectionState, string> = {
   connecting: 'Connecting…',

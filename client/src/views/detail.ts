@@ -1,7 +1,7 @@
 // The detail strip for the selected symbol: quote, sizes, day figures and how old the data is.
 import type { Instrument } from '../../../src/contracts';
 import { formatAge, formatPrice, formatVolume, spreadOf } from '../format';
-import type { Quote } from '../store';
+import type { Quote } from '../quote';
 
 const FIELDS = [
   ['bid', 'Bid'],
@@ -39,7 +39,7 @@ export class DetailView {
   }
 
   /** `now` is the client clock; the age is measured from the tick's own UTC timestamp. */
-  render(q: Quote | undefined, inst: Instrument | undefined, now: number): void {
+  render(q: Readonly<Quote> | undefined, inst: Instrument | undefined, now: number): void {
     const p = inst?.pricePrecision ?? 2;
     const loc = this.locale;
     const withSize = (price: number, size: number | undefined) =>

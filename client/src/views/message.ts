@@ -1,5 +1,5 @@
 // The message bar: what failed, in words, with a retry where one helps. Never a blank page.
-import type { Message } from '../store';
+import type { Message } from '../messages';
 
 export class MessageView {
   private readonly text: HTMLElement;

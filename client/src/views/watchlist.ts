@@ -10,14 +10,11 @@ import {
   spreadOf,
 } from '../format';
 import { sparkPath, sparkY } from '../spark';
-import {
-  LIQUID_GAP_MS,
-  STALE_MS,
-  type DashboardStore,
-  type Dirty,
-  type Quote,
-  type SortKey,
-} from '../store';
+import type { Dirty } from '../changes';
+import { isStaleQuote } from '../connection';
+import type { SortKey } from '../preferences';
+import type { Quote } from '../quote';
+import type { DashboardStore } from '../store';
 
 export interface WatchlistActions {
   select(symbol: string): void;
@@ -274,7 +271,7 @@ export class WatchlistView {
     };
   }
 
-  private fillRow(row: Row, q: Quote, inst: Instrument): void {
+  private fillRow(row: Row, q: Readonly<Quote>, inst: Instrument): void {
     const p = inst.pricePrecision;
     const loc = this.locale;
     const { change, changePct } = changeOf(q.last, q.prevClose);
@@ -354,8 +351,7 @@ export class WatchlistView {
     this.table.classList.toggle('offline', offline);
     for (const row of this.rows.values()) {
       const q = this.store.quotes.get(row.symbol);
-      const stale =
-        !!q && q.updates >= 5 && q.meanGapMs < LIQUID_GAP_MS && now - q.receivedAt >= STALE_MS;
+      const stale = !!q && isStaleQuote(q, now);
       const cls = stale ? 'stale' : '';
       if (row.cls.row !== cls) {
         row.cls.row = cls;
