@@ -15,6 +15,11 @@ import { PriceFeed } from './price-feed';
 import { SimulatorBackfill } from './simulator/simulator.backfill';
 import { SimulatorFeed } from './simulator/simulator.feed';
 
+/** The live feed and the history it continues share one seed and one combined rate. */
+function simulatorOptions(config: AppConfig): { seed: number; tickRate: number } {
+  return { seed: config.seed, tickRate: config.tickRate };
+}
+
 @Module({
   imports: [InstrumentsModule, StorageModule],
   providers: [
@@ -23,19 +28,13 @@ import { SimulatorFeed } from './simulator/simulator.feed';
       provide: PriceFeed,
       inject: [InstrumentsService, Clock, AppConfig],
       useFactory: (instruments: InstrumentsService, clock: Clock, config: AppConfig) =>
-        new SimulatorFeed(instruments.entries(), clock, {
-          seed: config.seed,
-          tickRate: config.tickRate,
-        }),
+        new SimulatorFeed(instruments.entries(), clock, simulatorOptions(config)),
     },
     {
       provide: HistoryBackfill,
       inject: [InstrumentsService, QuoteStore, AppConfig],
       useFactory: (instruments: InstrumentsService, store: QuoteStore, config: AppConfig) =>
-        new SimulatorBackfill(instruments.entries(), store, {
-          seed: config.seed,
-          tickRate: config.tickRate,
-        }),
+        new SimulatorBackfill(instruments.entries(), store, simulatorOptions(config)),
     },
     { provide: MarketDataBus, useClass: InProcessBus },
     MarketDataState,
