@@ -121,8 +121,9 @@ describe('Streaming protocol (e2e)', () => {
       }),
     );
     const acks = await Promise.all(clients.map((c) => c.s.emitWithAck('subscribe', { symbols })));
-    // Ticks in small bursts, through the third connection's upgrade (the client starts it on
-    // its own) and beyond, then until every client has every last tick.
+    // Ticks in small bursts, one batch window apart or so, until the third connection has
+    // upgraded (the client does so on its own; usually it has by the time the acks are in) and
+    // for a while after; then wait until every client has every last tick.
     const upgradeBy = Date.now() + 5000;
     let last = new Map<string, number>();
     const upgraded = () => clients[2].s.io.engine.transport.name === 'websocket';
