@@ -2,12 +2,32 @@ import type { Notice, SubscribeAck } from '../src/contracts';
 import { InstrumentsService } from '../src/instruments/instruments.service';
 import { StreamingGateway } from '../src/streaming/streaming.gateway';
 import { RawClient } from './support/raw-client';
-import { connect, startApp, waitFor, type TestApp } from './support/app';
+import { connect, startApp, waitFor, type FakeFeedApp } from './support/app';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `pump` (bursts of ticks), then lets a batch window or so pass, until `done` holds;
+ * rejects after `ms`.
+ */
+async function pumpUntil(
+  pump: () => void,
+  done: () => boolean,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    pump();
+    await sleep(30);
+  }
+}
 
 describe('Stream limits (e2e)', () => {
-  let sut: TestApp;
+  let sut: FakeFeedApp;
   beforeAll(async () => {
-    sut = await startApp({ TICK_RATE: '20000', MAX_SUBSCRIPTIONS: '5' });
+    sut = await startApp({ MAX_SUBSCRIPTIONS: '5' }, { fakeFeed: true });
   });
   afterAll(() => sut.close());
 
@@ -33,6 +53,7 @@ describe('Stream limits (e2e)', () => {
     let count = 0;
     s.on('ticks', (ts) => (count += ts.length));
     await s.emitWithAck('subscribe', { symbols: ['AAPL'] });
+    sut.feed.emit('AAPL', 60);
     await waitFor(() => count > 50, 10_000, 'ticks on a healthy client');
     s.disconnect();
     stalled.close();
@@ -40,9 +61,10 @@ describe('Stream limits (e2e)', () => {
 });
 
 describe('Slow consumers (e2e)', () => {
-  let sut: TestApp;
+  let sut: FakeFeedApp;
   beforeAll(async () => {
-    sut = await startApp({ TICK_RATE: '20000', SLOW_CLIENT_BYTES: '16384' });
+    // The clock lags so that the test can move it on by a conflation throttle per burst.
+    sut = await startApp({ SLOW_CLIENT_BYTES: '16384' }, { fakeFeed: { lagMs: 600_000 } });
   });
   afterAll(() => sut.close());
 
@@ -55,13 +77,24 @@ describe('Slow consumers (e2e)', () => {
     expect(ack.ok).toBe(true);
     const heapBefore = process.memoryUsage().heapUsed;
     raw.pause();
-    // The kernel's socket buffers fill first; then the server's own buffer passes the bound.
-    await waitFor(
+    // Bursts of every symbol, each with a conflation throttle's worth of the app's clock: the
+    // kernel's socket buffers fill first; then the server's own buffer passes the bound.
+    const burst = () => {
+      sut.feed.tickAll(100);
+      sut.clock.advance(250);
+    };
+    await pumpUntil(
+      burst,
       () => gateway.stats().conflatedClients > before.conflatedClients,
-      60_000,
+      20_000,
       'conflation',
     );
-    await waitFor(() => gateway.stats().droppedClients > before.droppedClients, 60_000, 'the drop');
+    await pumpUntil(
+      burst,
+      () => gateway.stats().droppedClients > before.droppedClients,
+      20_000,
+      'the drop',
+    );
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     expect(heapGrowth).toBeLessThan(64 * 1024 * 1024);
     raw.resume();
@@ -74,5 +107,5 @@ describe('Slow consumers (e2e)', () => {
       reason: 'slow_consumer',
       throttleMs: 250,
     });
-  }, 150_000);
+  }, 60_000);
 });

@@ -6,15 +6,58 @@ import type {
   SubscriptionsAck,
   Tick,
 } from '../src/contracts';
-import { connect, startApp, waitFor, type TestApp, type TestSocket } from './support/app';
+import {
+  connect,
+  startApp,
+  waitFor,
+  type FakeFeedApp,
+  type TestApp,
+  type TestSocket,
+} from './support/app';
 
 type AnyEmit = (event: string, ...args: unknown[]) => Promise<SubscribeAck>;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function collect(s: TestSocket): Tick[] {
+  const got: Tick[] = [];
+  s.on('ticks', (ts) => got.push(...ts));
+  return got;
+}
+
+function assertContiguous(ticks: Tick[], symbol: string, from?: number): number[] {
+  const seqs = ticks.filter((t) => t.symbol === symbol).map((t) => t.seq);
+  for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1] + 1);
+  if (from !== undefined && seqs.length) expect(seqs[0]).toBe(from);
+  return seqs;
+}
+
+/** True once `ticks` holds a tick of every symbol in `last` at (or past) its seq there. */
+function reached(ticks: Tick[], last: ReadonlyMap<string, number>): boolean {
+  return [...last].every(([symbol, seq]) => ticks.some((t) => t.symbol === symbol && t.seq >= seq));
+}
+
+/**
+ * Runs `pump` (which emits ticks) every millisecond or so while `request` is in flight, so that
+ * ticks reach the server before, during and after it handles the request.
+ */
+async function whileInFlight<T>(request: Promise<T>, pump: () => void): Promise<T> {
+  let settled = false;
+  const done = request.finally(() => (settled = true));
+  while (!settled) {
+    pump();
+    await sleep(1);
+  }
+  return done;
+}
+
+// The protocol on a FakePriceFeed: every tick a test sees is one it emitted.
 describe('Streaming protocol (e2e)', () => {
-  let sut: TestApp;
+  let sut: FakeFeedApp;
   const sockets: TestSocket[] = [];
   beforeAll(async () => {
-    sut = await startApp({ TICK_RATE: '2000', CONTROL_RATE: '50' });
+    // The clock lags so that the candles test can lay down whole seconds at once.
+    sut = await startApp({ CONTROL_RATE: '50' }, { fakeFeed: { lagMs: 5000 } });
   });
   afterEach(() => {
     for (const s of sockets.splice(0)) s.disconnect();
@@ -27,32 +70,27 @@ describe('Streaming protocol (e2e)', () => {
     return s;
   }
 
-  function collect(s: TestSocket): Tick[] {
-    const got: Tick[] = [];
-    s.on('ticks', (ts) => got.push(...ts));
-    return got;
-  }
-
-  function assertContiguous(ticks: Tick[], symbol: string, from?: number): number[] {
-    const seqs = ticks.filter((t) => t.symbol === symbol).map((t) => t.seq);
-    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1] + 1);
-    if (from !== undefined && seqs.length) expect(seqs[0]).toBe(from);
-    return seqs;
+  /** Emits one tick of each symbol; returns the seq each reached. */
+  function round(symbols: readonly string[]): Map<string, number> {
+    return new Map(symbols.map((x) => [x, sut.feed.emit(x)[0].seq]));
   }
 
   it('acknowledges with the subscription list and an atomic snapshot: first tick = snapshot seq + 1', async () => {
+    const symbols = ['AAPL', 'BTCUSD'];
+    // Another client already follows both, so ticks fill each batch window as they come.
+    const other = await client();
+    await other.emitWithAck('subscribe', { symbols });
     const s = await client();
     const got = collect(s);
-    // A snapshot needs a first tick: on a fresh store, wait until both symbols have traded.
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const res = await fetch(`${sut.url}/api/quotes/latest?symbols=AAPL,BTCUSD`);
-      if (((await res.json()) as { quotes: unknown[] }).quotes.length === 2) break;
-      if (Date.now() > deadline) throw new Error('AAPL and BTCUSD had no first tick within 5 s');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const ack = await s.emitWithAck('subscribe', { symbols: ['aapl', 'BTCUSD'] });
+    // A snapshot needs a first tick; then ticks keep coming while the subscribe is handled, so
+    // the snapshot is taken with ticks before and after it in the same batch window.
+    round(symbols);
+    const ack = await whileInFlight(
+      s.emitWithAck('subscribe', { symbols: ['aapl', 'BTCUSD'] }),
+      () => round(symbols),
+    );
     if (!ack.ok) throw new Error(JSON.stringify(ack));
+    const last = round(symbols);
     expect(ack.subscriptions).toEqual([
       { symbol: 'AAPL', channel: 'ticks', mode: 'full' },
       { symbol: 'BTCUSD', channel: 'ticks', mode: 'full' },
@@ -68,40 +106,8 @@ describe('Streaming protocol (e2e)', () => {
         }),
       );
     }
-    await waitFor(
-      () => ['AAPL', 'BTCUSD'].every((x) => got.some((t) => t.symbol === x)),
-      10000,
-      'ticks',
-    );
+    await waitFor(() => reached(got, last), 10000, 'ticks');
     for (const snap of snaps) assertContiguous(got, snap.symbol, snap.seq + 1);
-  });
-
-  it('keeps seq contiguous in full mode under load, one frame per batch window', async () => {
-    const s = await client();
-    const frames: Tick[][] = [];
-    s.on('ticks', (ts) => frames.push(ts));
-    const symbols = [
-      'AAPL',
-      'MSFT',
-      'NVDA',
-      'TSLA',
-      'SPY',
-      'QQQ',
-      'EURUSD',
-      'BTCUSD',
-      'ETHUSD',
-      'XAUUSD',
-    ];
-    const ack = await s.emitWithAck('subscribe', { symbols });
-    if (!ack.ok) throw new Error(JSON.stringify(ack));
-    await new Promise((r) => setTimeout(r, 2000));
-    const ticks = frames.flat();
-    expect(ticks.length).toBeGreaterThan(100);
-    for (const snap of ack.snapshot as Snapshot[])
-      assertContiguous(ticks, snap.symbol, snap.seq + 1);
-    // Batching: far fewer frames than ticks, and frames mix symbols.
-    expect(frames.length).toBeLessThan(ticks.length / 2);
-    expect(frames.some((f) => new Set(f.map((t) => t.symbol)).size > 1)).toBe(true);
   });
 
   it('streams the same ticks over WebSocket, long-polling, and a polling connection that upgrades', async () => {
@@ -115,7 +121,21 @@ describe('Streaming protocol (e2e)', () => {
       }),
     );
     const acks = await Promise.all(clients.map((c) => c.s.emitWithAck('subscribe', { symbols })));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Ticks in small bursts, one batch window apart or so, until the third connection has
+    // upgraded (the client does so on its own; usually it has by the time the acks are in) and
+    // for a while after; then wait until every client has every last tick.
+    const upgradeBy = Date.now() + 5000;
+    let last = new Map<string, number>();
+    const upgraded = () => clients[2].s.io.engine.transport.name === 'websocket';
+    for (let rounds = 0; rounds < 30 || (!upgraded() && Date.now() < upgradeBy); rounds++) {
+      last = round(symbols);
+      await sleep(5);
+    }
+    for (let i = 0; i < 10; i++) {
+      last = round(symbols);
+      await sleep(5);
+    }
+    await waitFor(() => clients.every((c) => reached(c.got, last)), 10000, 'every last tick');
     expect(clients.map((c) => c.s.io.engine.transport.name)).toEqual([
       'websocket',
       'polling',
@@ -137,53 +157,29 @@ describe('Streaming protocol (e2e)', () => {
     }
   });
 
-  it('conflates to at most one tick per symbol per throttleMs, always the latest', async () => {
-    const full = await client();
-    const conflated = await client();
-    const all = collect(full);
-    const arrivals: Array<[number, Tick]> = [];
-    conflated.on('ticks', (ts) => ts.forEach((t) => arrivals.push([Date.now(), t])));
-    await full.emitWithAck('subscribe', { symbols: ['BTCUSD'] });
-    const ack = await conflated.emitWithAck('subscribe', {
-      symbols: ['BTCUSD'],
-      mode: 'conflated',
-      throttleMs: 200,
-    });
-    expect(ack).toMatchObject({
-      ok: true,
-      subscriptions: [{ symbol: 'BTCUSD', channel: 'ticks', mode: 'conflated', throttleMs: 200 }],
-    });
-    await new Promise((r) => setTimeout(r, 2100));
-    const fullCount = all.length;
-    expect(fullCount).toBeGreaterThan(arrivals.length * 2);
-    expect(arrivals.length).toBeGreaterThanOrEqual(6);
-    expect(arrivals.length).toBeLessThanOrEqual(12);
-    for (let i = 1; i < arrivals.length; i++) {
-      // Network jitter may bunch arrivals a little; the server spaces sends by throttleMs.
-      expect(arrivals[i][0] - arrivals[i - 1][0]).toBeGreaterThanOrEqual(150);
-      expect(arrivals[i][1].seq).toBeGreaterThan(arrivals[i - 1][1].seq);
-    }
-    // Each conflated tick is one the full stream also carried (the latest at its time).
-    const fullSeqs = new Set(all.map((t) => t.seq));
-    expect(arrivals.slice(0, -1).every(([, t]) => fullSeqs.has(t.seq))).toBe(true);
-  });
-
   it('resumes across a forced disconnect from memory: no gap, no duplicate', async () => {
     const s = await client();
     const before = collect(s);
+    sut.feed.emit('ETHUSD', 3);
     await s.emitWithAck('subscribe', { symbols: ['ETHUSD'] });
+    sut.feed.emit('ETHUSD', 5);
     await waitFor(() => before.length >= 5, 10000, 'first ticks');
     s.disconnect();
     const lastSeq = before[before.length - 1].seq;
-    await new Promise((r) => setTimeout(r, 700));
+    // Ticks the client misses while it is away; more come while it resubscribes.
+    sut.feed.emit('ETHUSD', 20);
     const again = await client();
     const after = collect(again);
-    const ack = await again.emitWithAck('subscribe', {
-      symbols: ['ETHUSD'],
-      resume: { ETHUSD: lastSeq },
-    });
+    const ack = await whileInFlight(
+      again.emitWithAck('subscribe', {
+        symbols: ['ETHUSD'],
+        resume: { ETHUSD: lastSeq },
+      }),
+      () => sut.feed.emit('ETHUSD'),
+    );
     if (!ack.ok) throw new Error(JSON.stringify(ack));
     expect(ack.unresumable).toBeUndefined();
+    sut.feed.emit('ETHUSD', 3);
     await waitFor(
       () => after.length > 0 && after[after.length - 1].seq > (ack.snapshot[0] as Snapshot).seq,
       10000,
@@ -215,6 +211,8 @@ describe('Streaming protocol (e2e)', () => {
       { symbol: 'BTCUSD', channel: 'candles', interval: '1s', mode: 'full' },
       { symbol: 'KO', channel: 'candles', interval: '1s', mode: 'full' },
     ]);
+    // The seconds the clock lags behind, laid down at once: each second closes a 1s candle.
+    sut.catchUp();
     await waitFor(
       () => updates.filter((c) => c.closed && c.symbol === 'BTCUSD').length >= 3,
       10000,
@@ -335,7 +333,7 @@ describe('Streaming protocol (e2e)', () => {
   });
 
   it('sends every client a shutdown notice before the server closes', async () => {
-    const other = await startApp({ TICK_RATE: '100' });
+    const other = await startApp({}, { fakeFeed: true });
     const s = await connect(other.url, { reconnection: false });
     const notices: Notice[] = [];
     s.on('notice', (n) => notices.push(n));
@@ -344,5 +342,83 @@ describe('Streaming protocol (e2e)', () => {
     await waitFor(() => notices.length > 0, 5000, 'shutdown notice');
     expect(notices[0]).toMatchObject({ type: 'shutdown' });
     s.disconnect();
+  });
+});
+
+// Timing is what these assert: batch windows and throttles, on the live simulator in real time.
+describe('Streaming timing (e2e)', () => {
+  let sut: TestApp;
+  const sockets: TestSocket[] = [];
+  beforeAll(async () => {
+    sut = await startApp({ TICK_RATE: '2000' });
+  });
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.disconnect();
+  });
+  afterAll(() => sut.close());
+
+  async function client(): Promise<TestSocket> {
+    const s = await connect(sut.url);
+    sockets.push(s);
+    return s;
+  }
+
+  it('keeps seq contiguous in full mode under load, one frame per batch window', async () => {
+    const s = await client();
+    const frames: Tick[][] = [];
+    s.on('ticks', (ts) => frames.push(ts));
+    const symbols = [
+      'AAPL',
+      'MSFT',
+      'NVDA',
+      'TSLA',
+      'SPY',
+      'QQQ',
+      'EURUSD',
+      'BTCUSD',
+      'ETHUSD',
+      'XAUUSD',
+    ];
+    const ack = await s.emitWithAck('subscribe', { symbols });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    await new Promise((r) => setTimeout(r, 2000));
+    const ticks = frames.flat();
+    expect(ticks.length).toBeGreaterThan(100);
+    for (const snap of ack.snapshot as Snapshot[])
+      assertContiguous(ticks, snap.symbol, snap.seq + 1);
+    // Batching: far fewer frames than ticks, and frames mix symbols.
+    expect(frames.length).toBeLessThan(ticks.length / 2);
+    expect(frames.some((f) => new Set(f.map((t) => t.symbol)).size > 1)).toBe(true);
+  });
+
+  it('conflates to at most one tick per symbol per throttleMs, always the latest', async () => {
+    const full = await client();
+    const conflated = await client();
+    const all = collect(full);
+    const arrivals: Array<[number, Tick]> = [];
+    conflated.on('ticks', (ts) => ts.forEach((t) => arrivals.push([Date.now(), t])));
+    await full.emitWithAck('subscribe', { symbols: ['BTCUSD'] });
+    const ack = await conflated.emitWithAck('subscribe', {
+      symbols: ['BTCUSD'],
+      mode: 'conflated',
+      throttleMs: 200,
+    });
+    expect(ack).toMatchObject({
+      ok: true,
+      subscriptions: [{ symbol: 'BTCUSD', channel: 'ticks', mode: 'conflated', throttleMs: 200 }],
+    });
+    await new Promise((r) => setTimeout(r, 2100));
+    const fullCount = all.length;
+    expect(fullCount).toBeGreaterThan(arrivals.length * 2);
+    expect(arrivals.length).toBeGreaterThanOrEqual(6);
+    expect(arrivals.length).toBeLessThanOrEqual(12);
+    for (let i = 1; i < arrivals.length; i++) {
+      // Network jitter may bunch arrivals a little; the server spaces sends by throttleMs.
+      expect(arrivals[i][0] - arrivals[i - 1][0]).toBeGreaterThanOrEqual(150);
+      expect(arrivals[i][1].seq).toBeGreaterThan(arrivals[i - 1][1].seq);
+    }
+    // Each conflated tick is one the full stream also carried (the latest at its time).
+    const fullSeqs = new Set(all.map((t) => t.seq));
+    expect(arrivals.slice(0, -1).every(([, t]) => fullSeqs.has(t.seq))).toBe(true);
   });
 });
