@@ -1,17 +1,16 @@
 // What the simulator offers: each symbol's expected ticks per second at a combined TICK_RATE.
-import { CATALOG } from '../../src/instruments/catalog';
+import { CATALOG, symbolTickRate, type CatalogEntry } from '../../src/instruments/catalog';
 
-const TOTAL_LIQUIDITY = CATALOG.reduce((sum, e) => sum + e.sim.liquidity, 0);
-const LIQUIDITY = new Map(CATALOG.map((e) => [e.symbol, e.sim.liquidity]));
+const ENTRIES = new Map<string, CatalogEntry>(CATALOG.map((e) => [e.symbol, e]));
 
 /**
  * Expected ticks/s of one symbol. The simulator draws exponential gaps rounded to whole ms with a
  * 1 ms floor, which lengthens the mean gap noticeably once it is only a few ms; this is exact for that.
  */
 export function symbolRate(symbol: string, tickRate: number): number {
-  const liquidity = LIQUIDITY.get(symbol);
-  if (liquidity === undefined) throw new Error(`unknown symbol ${symbol}`);
-  const m = 1000 / ((tickRate * liquidity) / TOTAL_LIQUIDITY);
+  const entry = ENTRIES.get(symbol);
+  if (entry === undefined) throw new Error(`unknown symbol ${symbol}`);
+  const m = 1000 / symbolTickRate(entry, tickRate);
   if (m > 200) return 1000 / m;
   // E[max(1, round(X))], X ~ Exp(mean m).
   let mean = 1 - Math.exp(-0.5 / m);
