@@ -8,6 +8,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { INTERVALS, bucketStart, type Tick } from '../../src/contracts';
 import { Rng } from '../../src/common/rng';
+import { DEFAULTS } from '../../src/config/defaults';
 import { CATALOG, precisionOf } from '../../src/instruments/catalog';
 import { PostgresQuoteStore } from '../../src/storage/postgres/postgres-quote.store';
 import type { CandleRow, QuoteStore } from '../../src/storage/quote-store';
@@ -21,7 +22,7 @@ const STORES = flags.stores ?? ['sqlite', 'postgres'];
 const STEP_MS = (flags['step-s'] ?? 5) * 1000;
 const PG_URL = flags.url ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** The app's default FLUSH_MS. */
-const FLUSH_MS = 500;
+const FLUSH_MS = DEFAULTS.flushMs;
 /** Offered ticks/s, stepped up until a store falls behind. */
 const RATES = [25_000, 50_000, 100_000, 200_000];
 const TARGET = 50_000;

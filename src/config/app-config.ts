@@ -31,7 +31,7 @@ export class AppConfig {
   /** Raw tick retention in hours. */
   readonly tickRetentionHours: number = 24;
   /** How often buffered ticks and candles are written to the store. */
-  readonly flushMs: number = 500;
+  readonly flushMs: number = DEFAULTS.flushMs;
   /** Skip the first-start history backfill (tests that want an empty store). */
   readonly backfill: boolean = true;
   /** Gateway batch window: at most one `ticks` frame per socket per window; 0 sends per tick. */

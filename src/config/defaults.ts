@@ -10,4 +10,6 @@ export const DEFAULTS = {
   tickRate: 300,
   /** Gateway batch window in ms. */
   batchMs: 25,
+  /** How often buffered ticks and candles are written to the store, in ms. */
+  flushMs: 500,
 } as const;
