@@ -9,14 +9,16 @@ import {
 import { INTERVALS, INTERVAL_MS, type Tick, utcDay } from '../contracts';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { symbolTickRate } from '../instruments/catalog';
 import { InstrumentsService } from '../instruments/instruments.service';
-import { QuoteStore, candleRowKey } from '../storage/quote-store';
+import { QuoteStore, candleRowKey, type SeqReservation } from '../storage/quote-store';
 import type { CandleAggregator } from './candles/candle-aggregator';
 import { HistoryBackfill } from './history-backfill';
 import { MarketDataBus } from './market-data.bus';
 import { MarketDataState } from './market-data.state';
 import { PriceFeed } from './price-feed';
 import type { RecentTicks } from './recent-ticks';
+import { SeqReservations, reservationBlock } from './seq-reservations';
 import type { SnapshotBook } from './snapshot-book';
 
 /** How often closed and changed candles are pushed to the gateways. */
@@ -36,6 +38,12 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
   private unsubscribeFeed: (() => void) | undefined;
   private stopped = false;
   private tickCount = 0;
+  /** Seqs reserved in the store ahead of the feed, extended by flush(). */
+  private readonly seqs: SeqReservations;
+  /** Whether this outage of the store has been reported as pausing symbols. */
+  private pauseReported = false;
+  private readonly lastIssued = (symbol: string): number | undefined =>
+    this.book.lastTick(symbol)?.seq;
 
   constructor(
     private readonly state: MarketDataState,
@@ -50,16 +58,28 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
     this.book = state.book;
     this.recent = state.recent;
     this.aggregator = state.aggregator;
+    const entries = instruments.entries();
+    this.seqs = new SeqReservations(
+      new Map(
+        entries.map((e) => [
+          e.symbol,
+          reservationBlock(symbolTickRate(e, config.tickRate, entries)),
+        ]),
+      ),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.backfill && (await this.store.isEmpty())) await this.backfill();
     const last = await this.store.lastTicks();
+    const limits = this.seqs.start(last, await this.store.reservations());
     await this.seedFromStore(last);
     this.unsubscribeFeed = this.feed.subscribe((tick) => this.onTick(tick));
-    this.feed.start(last);
+    // The feed issues nothing until the first reservation is written, just below.
+    this.feed.start(last, limits);
     this.every(CANDLE_PUBLISH_MS, () => this.publishCandles());
     this.every(this.config.flushMs, () => void this.flush());
+    await this.flush();
     this.logger.log(
       `Price feed started on the ${this.store.kind} store (${last.size} symbols continue from stored ticks)`,
     );
@@ -74,6 +94,15 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
     this.publishCandles();
     await this.writing;
     await this.flush();
+    // Down to the last seq issued: a clean restart continues without a gap. Had the last flush
+    // failed, its seqs are still never reused: the next run continues after them.
+    await this.store
+      .releaseReservations(this.seqs.release(this.lastIssued))
+      .catch((err: unknown) =>
+        this.logger.warn(
+          `Seq reservations not released (the next run skips them): ${(err as Error).message}`,
+        ),
+      );
     await this.store.close();
     this.logger.log('Stopped: every tick and candle written');
   }
@@ -96,21 +125,28 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
     };
   }
 
-  /** Writes what is buffered in one batch, off the tick path; a failed write is kept and retried. */
+  /**
+   * Writes what is buffered in one batch, off the tick path; a failed write is kept and retried.
+   * The batch also extends the seq reservation of every symbol running low, and only once it is
+   * written may the feed issue those seqs.
+   */
   flush(): Promise<void> {
     if (this.writing) return this.writing;
     const state = this.state;
     for (const row of this.aggregator.takeRows()) state.unwrittenRows.set(candleRowKey(row), row);
     const ticks = state.unwrittenTicks;
     const rows = state.unwrittenRows;
-    if (!ticks.length && !rows.size) return Promise.resolve();
+    const reservations = this.seqs.due(this.lastIssued);
+    if (!ticks.length && !rows.size && !reservations.length) return Promise.resolve();
     state.unwrittenTicks = [];
     state.unwrittenRows = new Map();
     state.writingRows = rows;
     this.writing = this.store
-      .write({ ticks, candles: [...rows.values()] })
+      .write({ ticks, candles: [...rows.values()], reservations })
+      .then(() => this.reserved(reservations))
       .catch((err: unknown) => {
         this.logger.error(`Store write failed, will retry: ${(err as Error).message}`);
+        this.reportPaused();
         state.unwrittenTicks = ticks.concat(state.unwrittenTicks);
         if (state.unwrittenTicks.length > MAX_UNWRITTEN_TICKS) {
           const drop = state.unwrittenTicks.length - MAX_UNWRITTEN_TICKS;
@@ -125,6 +161,26 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
         this.writing = undefined;
       });
     return this.writing;
+  }
+
+  /** The reservations are in the store: the feed may issue their seqs. */
+  private reserved(written: readonly SeqReservation[]): void {
+    for (const r of this.seqs.confirm(written)) this.feed.allow(r.symbol, r.through);
+    if (this.pauseReported) {
+      this.pauseReported = false;
+      this.logger.log('Store writes again: every symbol issues seqs again');
+    }
+  }
+
+  /** Once per outage: symbols that used up their reservation wait rather than reuse a seq. */
+  private reportPaused(): void {
+    if (this.pauseReported) return;
+    const paused = this.seqs.paused(this.lastIssued);
+    if (!paused.length) return;
+    this.pauseReported = true;
+    this.logger.error(
+      `Store refuses writes: ${paused.length} symbol(s) paused at the end of their reserved seqs (${paused.slice(0, 5).join(', ')}${paused.length > 5 ? ', ...' : ''}) until a write succeeds`,
+    );
   }
 
   private every(ms: number, fn: () => void): void {
@@ -163,7 +219,8 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
         prevClose: prev?.c,
       });
       const tick = last.get(symbol);
-      if (tick) this.recent.push(tick);
+      // The ring holds contiguous seqs: a stored tick the feed continues after a gap from stays out.
+      if (tick && tick.seq === this.seqs.startAfter(symbol)) this.recent.push(tick);
     }
   }
 }

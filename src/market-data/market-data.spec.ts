@@ -1,4 +1,5 @@
 // Ingest and reads together, over a fake feed and an in-memory store whose writes the test controls.
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { Candle, Interval, Tick } from '../contracts';
 import { ManualClock } from '../common/clock';
@@ -10,6 +11,7 @@ import {
   type CandleQuery,
   type CandleRow,
   type QuoteStore,
+  type SeqReservation,
   type TickQuery,
   type WriteBatch,
 } from '../storage/quote-store';
@@ -28,6 +30,7 @@ class MemoryStore {
   readonly kind = 'memory';
   readonly storedTicks: Tick[] = [];
   readonly storedCandles = new Map<string, CandleRow>();
+  readonly reserved = new Map<string, number>();
   writes = 0;
   private mode: 'ok' | 'fail' | 'hold' = 'ok';
   private release: (() => void) | undefined;
@@ -51,9 +54,23 @@ class MemoryStore {
     const seen = new Set(this.storedTicks.map((t) => `${t.symbol}|${t.seq}`));
     for (const t of batch.ticks) if (!seen.has(`${t.symbol}|${t.seq}`)) this.storedTicks.push(t);
     for (const row of batch.candles) this.storedCandles.set(candleRowKey(row), row);
+    for (const r of batch.reservations ?? []) {
+      this.reserved.set(r.symbol, Math.max(r.through, this.reserved.get(r.symbol) ?? 0));
+    }
   }
   async lastTicks(): Promise<Map<string, Tick>> {
-    return new Map();
+    const last = new Map<string, Tick>();
+    for (const t of this.storedTicks) {
+      if (t.seq > (last.get(t.symbol)?.seq ?? 0)) last.set(t.symbol, t);
+    }
+    return last;
+  }
+  async reservations(): Promise<Map<string, number>> {
+    return new Map(this.reserved);
+  }
+  async releaseReservations(list: readonly SeqReservation[]): Promise<void> {
+    if (this.mode === 'fail') throw new Error('disk full');
+    for (const r of list) this.reserved.set(r.symbol, r.through);
   }
   async firstSeq(symbol: string): Promise<number | undefined> {
     return this.storedTicks.find((t) => t.symbol === symbol)?.seq;
@@ -80,12 +97,11 @@ class MemoryStore {
   async close(): Promise<void> {}
 }
 
-function setup() {
+function setup(store = new MemoryStore()) {
   const clock = new ManualClock(NOON);
-  const store = new MemoryStore();
   const feed = new FakePriceFeed(ENTRIES, clock);
   const state = new MarketDataState();
-  const config = { backfill: false, flushMs: 3_600_000 } as AppConfig;
+  const config = { backfill: false, flushMs: 3_600_000, tickRate: 400 } as AppConfig;
   const instruments = { entries: () => ENTRIES } as unknown as InstrumentsService;
   const history = { fill: () => Promise.reject(new Error('no backfill')) } as HistoryBackfill;
   const quoteStore = store as unknown as QuoteStore;
@@ -143,12 +159,13 @@ describe('MarketDataIngest and MarketDataReader', () => {
   it('reads candles the store does not hold yet, and changes nothing by reading', async () => {
     const ticks = ctx.trade(5);
     const stats = ctx.ingest.stats();
+    const writes = ctx.store.writes;
     const first = await ctx.sut.candles('BTCUSD', '1s', all);
     expect(first.map((c) => c.t)).toEqual([0, 1, 2, 3, 4].map((s) => NOON + s * 1000));
     expect(counted(first)).toBe(ticks.length);
     expect(await ctx.sut.candles('BTCUSD', '1s', all)).toEqual(first);
     expect(ctx.ingest.stats()).toEqual(stats);
-    expect(ctx.store.writes).toBe(0);
+    expect(ctx.store.writes).toBe(writes);
     // What the flush writes is what was read.
     await ctx.ingest.flush();
     expect(await ctx.sut.candles('BTCUSD', '1s', all)).toEqual(first);
@@ -197,5 +214,103 @@ describe('MarketDataIngest and MarketDataReader', () => {
     const after = await ctx.sut.ticks('BTCUSD', { afterSeq: 6, limit: 4, order: 'asc' });
     expect(after.map((t) => t.seq)).toEqual([7, 8, 9, 10]);
     expect(await ctx.sut.firstSeq('BTCUSD')).toBe(1);
+  });
+});
+
+describe('MarketDataIngest seq reservations', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  const seqsOf = (ticks: Tick[]) => ticks.map((t) => t.seq);
+
+  it('reserves a block before the feed issues a seq, and extends it with a flush', async () => {
+    const ctx = setup();
+    await ctx.ingest.onApplicationBootstrap();
+    try {
+      const block = ctx.store.reserved.get('BTCUSD')!;
+      expect(block).toBeGreaterThanOrEqual(1_001);
+      expect(ctx.store.reserved.get('AAPL')).toBeGreaterThanOrEqual(1_001);
+      // Past half the block, the next flush reserves further, with the ticks.
+      expect(seqsOf(ctx.feed.emit('BTCUSD', block))).toHaveLength(block);
+      await ctx.ingest.flush();
+      expect(ctx.store.reserved.get('BTCUSD')).toBeGreaterThan(block + 1_000);
+      expect(ctx.feed.emit('BTCUSD', 5)[0].seq).toBe(block + 1);
+    } finally {
+      await ctx.ingest.onApplicationShutdown();
+    }
+  });
+
+  it('pauses a symbol at its reservation while the store refuses writes, reporting it once', async () => {
+    const ctx = setup();
+    await ctx.ingest.onApplicationBootstrap();
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const paused = () => errors.mock.calls.filter(([m]) => String(m).includes('paused')).length;
+    try {
+      const through = ctx.store.reserved.get('BTCUSD')!;
+      ctx.store.fail();
+      await ctx.ingest.flush();
+      const issued = ctx.feed.emit('BTCUSD', through + 50);
+      expect(issued.at(-1)!.seq).toBe(through);
+      await ctx.ingest.flush();
+      await ctx.ingest.flush();
+      expect(ctx.feed.emit('BTCUSD', 3)).toEqual([]);
+      expect(paused()).toBe(1);
+      ctx.store.ok();
+      await ctx.ingest.flush();
+      // Nothing was skipped or reused: the symbol continues with the next seq.
+      expect(seqsOf(ctx.feed.emit('BTCUSD', 2))).toEqual([through + 1, through + 2]);
+      expect(ctx.store.storedTicks.filter((t) => t.symbol === 'BTCUSD')).toHaveLength(through);
+    } finally {
+      errors.mockRestore();
+      await ctx.ingest.onApplicationShutdown();
+    }
+  });
+
+  it('after a crash continues past the reserved seqs, from the last stored price', async () => {
+    const store = new MemoryStore();
+    const first = setup(store);
+    await first.ingest.onApplicationBootstrap();
+    first.trade(2);
+    await first.ingest.flush();
+    const stored = store.storedTicks.at(-1)!;
+    const reserved = store.reserved.get('BTCUSD')!;
+    first.trade(1); // issued, never written: the crash loses them
+    first.feed.stop(); // a crash: no shutdown, no release
+    const reservedAapl = store.reserved.get('AAPL')!;
+
+    const second = setup(store);
+    await second.ingest.onApplicationBootstrap();
+    try {
+      const [next] = second.feed.emit('BTCUSD');
+      expect(next.seq).toBe(reserved + 1);
+      expect(Math.abs(next.last - stored.last)).toBeLessThan((stored.ask - stored.bid) * 5);
+      expect(store.reserved.get('BTCUSD')).toBeGreaterThan(reserved + 1_000);
+      // Nothing in memory pretends the gap away: a resume across it cannot add up.
+      expect(second.sut.recentFirstSeq('BTCUSD')).toBe(reserved + 1);
+      expect(second.sut.recentAfter('BTCUSD', stored.seq).map((t) => t.seq)).toEqual([
+        reserved + 1,
+      ]);
+      // A symbol that never ticked continues after its reservation too.
+      expect(second.feed.emit('AAPL')[0].seq).toBe(reservedAapl + 1);
+    } finally {
+      await second.ingest.onApplicationShutdown();
+    }
+  });
+
+  it('on a clean stop releases each reservation down to the last seq issued', async () => {
+    const store = new MemoryStore();
+    const first = setup(store);
+    await first.ingest.onApplicationBootstrap();
+    const ticks = first.trade(3);
+    await first.ingest.onApplicationShutdown();
+    expect(store.reserved.get('BTCUSD')).toBe(ticks.at(-1)!.seq);
+    expect(store.reserved.get('AAPL')).toBe(0);
+
+    const second = setup(store);
+    await second.ingest.onApplicationBootstrap();
+    try {
+      expect(second.feed.emit('BTCUSD')[0].seq).toBe(ticks.at(-1)!.seq + 1);
+      expect(second.feed.emit('AAPL')[0].seq).toBe(1);
+    } finally {
+      await second.ingest.onApplicationShutdown();
+    }
   });
 });

@@ -73,6 +73,58 @@ export function describePriceFeedContract(name: string, create: () => PriceFeedH
       }
     });
 
+    it("continues after a reserved seq above the last tick, from the last tick's price", () => {
+      const first = run(5_000);
+      const last = new Map<string, Tick>();
+      for (const [symbol, list] of bySymbol(first.ticks)) last.set(symbol, list[list.length - 1]);
+      const after = new Map([...last].map(([symbol, t]) => [symbol, t.seq + 1_000]));
+      const [fresh] = first.sut.entries.filter((e) => !last.has(e.symbol));
+      if (fresh) after.set(fresh.symbol, 500);
+      const sut = create();
+      const ticks: Tick[] = [];
+      sut.feed.subscribe((t) => ticks.push(t));
+      sut.feed.start(last, { after });
+      for (let t = 0; t < 10_000; t += 100) sut.advance(100);
+      sut.feed.stop();
+      const resumed = bySymbol(ticks);
+      expect(resumed.size).toBeGreaterThan(0);
+      for (const [symbol, list] of resumed) {
+        const base = after.get(symbol) ?? 0;
+        list.forEach((t, i) => expect(t.seq).toBe(base + 1 + i));
+        const prev = last.get(symbol);
+        if (!prev) continue;
+        const spread = prev.ask - prev.bid;
+        expect(Math.abs(list[0].last - prev.last)).toBeLessThan(spread * 20 + prev.last * 0.01);
+      }
+    });
+
+    it('never emits past its allowance, and resumes with the next seq once allowed further', () => {
+      const sut = create();
+      const ticks: Tick[] = [];
+      sut.feed.subscribe((t) => ticks.push(t));
+      const [a, ...others] = sut.entries.map((e) => e.symbol);
+      // Symbols left out of the map may emit nothing.
+      sut.feed.start(new Map(), { allowed: new Map([[a, 3]]) });
+      for (let t = 0; t < 20_000; t += 100) sut.advance(100);
+      expect(ticks.map((t) => [t.symbol, t.seq])).toEqual([
+        [a, 1],
+        [a, 2],
+        [a, 3],
+      ]);
+
+      sut.feed.allow(a, 2); // never lowers
+      sut.feed.allow(a, 6);
+      for (const symbol of others) sut.feed.allow(symbol, 2);
+      for (let t = 0; t < 20_000; t += 100) sut.advance(100);
+      sut.feed.stop();
+      const seqs = new Map([...bySymbol(ticks)].map(([s, list]) => [s, list.map((t) => t.seq)]));
+      expect(seqs.get(a)).toEqual([1, 2, 3, 4, 5, 6]);
+      for (const symbol of others) expect(seqs.get(symbol)).toEqual([1, 2]);
+      for (let i = 1; i < ticks.length; i++) {
+        expect(ticks[i].ts).toBeGreaterThanOrEqual(ticks[i - 1].ts);
+      }
+    });
+
     it('keeps bid < ask, prices positive and on the tick grid, last within the book', () => {
       const { sut, ticks } = run(5_000);
       const tickSize = new Map(sut.entries.map((e) => [e.symbol, e.tickSize]));

@@ -2,7 +2,7 @@
 import { utcDay, type Tick } from '../contracts';
 import { Clock, SystemClock } from '../common/clock';
 import { CATALOG, type CatalogEntry } from '../instruments/catalog';
-import { PriceFeed, type TickListener } from './price-feed';
+import { type FeedSeqLimits, PriceFeed, type TickListener } from './price-feed';
 
 interface FakeSymbol {
   readonly entry: CatalogEntry;
@@ -11,6 +11,8 @@ interface FakeSymbol {
   steps: number;
   ts: number;
   volume: number;
+  /** Highest seq this symbol may emit. */
+  allowedThrough: number;
 }
 
 /** Moves of the price, in grid steps, by seq: a small deterministic zigzag. */
@@ -34,12 +36,13 @@ export class FakePriceFeed extends PriceFeed {
     return this.running;
   }
 
-  start(last: ReadonlyMap<string, Tick>): void {
+  start(last: ReadonlyMap<string, Tick>, limits: FeedSeqLimits = {}): void {
     for (const entry of this.entries) {
       const tick = last.get(entry.symbol);
       this.symbols.set(entry.symbol, {
         entry,
-        seq: tick?.seq ?? 0,
+        seq: Math.max(tick?.seq ?? 0, limits.after?.get(entry.symbol) ?? 0),
+        allowedThrough: limits.allowed ? (limits.allowed.get(entry.symbol) ?? 0) : Infinity,
         steps: Math.round((tick?.last ?? entry.sim.startPrice) / entry.tickSize),
         ts: tick?.ts ?? Number.NEGATIVE_INFINITY,
         volume: tick?.volume ?? 0,
@@ -54,17 +57,25 @@ export class FakePriceFeed extends PriceFeed {
     this.running = false;
   }
 
+  allow(symbol: string, throughSeq: number): void {
+    const state = this.symbols.get(symbol);
+    if (state && throughSeq > state.allowedThrough) state.allowedThrough = throughSeq;
+  }
+
   subscribe(listener: TickListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Emits `n` ticks of one symbol and returns them; none while the feed is stopped. */
+  /**
+   * Emits `n` ticks of one symbol and returns them; none while the feed is stopped, and none past
+   * the symbol's allowed seq (fewer than `n` then).
+   */
   emit(symbol: string, n = 1): Tick[] {
     const state = this.symbols.get(symbol);
     if (!state) throw new Error(`FakePriceFeed: ${symbol} is not a started symbol`);
     const out: Tick[] = [];
-    for (let i = 0; i < n && this.running; i++) {
+    for (let i = 0; i < n && this.running && state.seq < state.allowedThrough; i++) {
       const tick = this.next(state);
       out.push(tick);
       for (const listener of this.listeners) listener(tick);

@@ -482,6 +482,93 @@ export function describeQuoteStoreContract(
       });
     });
 
+    describe('seq reservations', () => {
+      it('has none at first, and raises them with the ticks of a batch', async () => {
+        expect(await sut.reservations()).toEqual(new Map());
+        await sut.write({
+          ticks: makeTicks('AAPL', 3),
+          candles: [],
+          reservations: [
+            { symbol: 'AAPL', through: 1_003 },
+            { symbol: 'MSFT', through: 1_000 },
+          ],
+        });
+        expect(await sut.reservations()).toEqual(
+          new Map([
+            ['AAPL', 1_003],
+            ['MSFT', 1_000],
+          ]),
+        );
+        expect(seqs(await sut.ticks('AAPL', { order: 'asc', limit: 10 }))).toEqual([1, 2, 3]);
+      });
+
+      it('writes a batch that carries only reservations', async () => {
+        await sut.write({ ticks: [], candles: [], reservations: [{ symbol: 'AAPL', through: 7 }] });
+        expect(await sut.reservations()).toEqual(new Map([['AAPL', 7]]));
+        // Reservations are not market data: a first start still backfills.
+        expect(await sut.isEmpty()).toBe(true);
+      });
+
+      it('never lowers a reservation by a write, and keeps the highest of one batch', async () => {
+        await sut.write({
+          ticks: [],
+          candles: [],
+          reservations: [{ symbol: 'AAPL', through: 2_000 }],
+        });
+        await sut.write({
+          ticks: makeTicks('AAPL', 2),
+          candles: [],
+          reservations: [
+            { symbol: 'AAPL', through: 1_500 },
+            { symbol: 'EURUSD', through: 10 },
+            { symbol: 'EURUSD', through: 30 },
+          ],
+        });
+        expect(await sut.reservations()).toEqual(
+          new Map([
+            ['AAPL', 2_000],
+            ['EURUSD', 30],
+          ]),
+        );
+      });
+
+      it('releases a reservation down to the given seq, and keeps the others', async () => {
+        await sut.write({
+          ticks: [],
+          candles: [],
+          reservations: [
+            { symbol: 'AAPL', through: 2_000 },
+            { symbol: 'MSFT', through: 1_000 },
+          ],
+        });
+        await sut.releaseReservations([{ symbol: 'AAPL', through: 42 }]);
+        expect(await sut.reservations()).toEqual(
+          new Map([
+            ['AAPL', 42],
+            ['MSFT', 1_000],
+          ]),
+        );
+        await sut.releaseReservations([]);
+        expect(await sut.reservations()).toEqual(
+          new Map([
+            ['AAPL', 42],
+            ['MSFT', 1_000],
+          ]),
+        );
+      });
+
+      it('keeps reservations across close and reopen', async () => {
+        await sut.write({
+          ticks: [],
+          candles: [],
+          reservations: [{ symbol: 'AAPL', through: 99 }],
+        });
+        await sut.close();
+        sut = await location.open();
+        expect(await sut.reservations()).toEqual(new Map([['AAPL', 99]]));
+      });
+    });
+
     it('keeps its data across close and reopen', async () => {
       const ticks = [...makeTicks('AAPL', 5), ...makeTicks('ETHUSD', 2, { firstSeq: 7 })];
       const candles = [candle('AAPL', '1m', T0), candle('AAPL', '1d', T0 - 86_400_000)];

@@ -11,12 +11,23 @@ export function candleRowKey(row: Pick<CandleRow, 'symbol' | 'interval' | 't'>):
   return `${row.symbol}|${row.interval}|${row.t}`;
 }
 
+/**
+ * A symbol's seq reservation: every seq up to `through` may already have been shown to a client,
+ * so none of them may be issued again, even after a crash that lost the ticks themselves.
+ */
+export interface SeqReservation {
+  symbol: string;
+  through: number;
+}
+
 /** One unit of work for the store, written in a single transaction. */
 export interface WriteBatch {
   /** A tick whose (symbol, seq) is already stored is skipped, so a retried batch is harmless. */
   ticks: readonly Tick[];
   /** Inserted, or replacing the stored candle of the same (symbol, interval, t). */
   candles: readonly CandleRow[];
+  /** Raises each symbol's reservation to at least `through` (never lowers it); one per symbol. */
+  reservations?: readonly SeqReservation[];
 }
 
 export interface TickQuery {
@@ -86,6 +97,13 @@ export abstract class QuoteStore {
     before: number,
   ): Promise<Candle | undefined>;
   abstract prune(cutoffs: PruneCutoffs): Promise<{ ticks: number; candles: number }>;
+  /** Each symbol's seq reservation ("reserved through"), for the symbols that have one. */
+  abstract reservations(): Promise<Map<string, number>>;
+  /**
+   * Sets each symbol's reservation to exactly `through`, lower or not: on a clean shutdown, down
+   * to the last seq issued, so that the next run continues without a gap.
+   */
+  abstract releaseReservations(reservations: readonly SeqReservation[]): Promise<void>;
   /** True when the store holds no candles and no ticks at all (first start). */
   abstract isEmpty(): Promise<boolean>;
 }

@@ -117,4 +117,18 @@ describe('ResumeService', () => {
     expect(sut.replay(client, 'AAPL', 25, 20, await sut.load(new Map([['AAPL', 25]])))).toBe(false);
     expect(sink.packets).toEqual([]);
   });
+
+  it('reports a resume across seqs a crash skipped as unresumable, and replays after them', async () => {
+    // Stored 1..50; seqs 51..80 were reserved by a run that crashed; this run issues 81 on.
+    const stored = range(1, 50);
+    for (const lastSeq of [30, 50, 65]) {
+      const { sut, sink, client } = setup(stored, range(81, 90));
+      const loaded = await sut.load(new Map([['AAPL', lastSeq]]));
+      expect(sut.replay(client, 'AAPL', lastSeq, 90, loaded)).toBe(false);
+      expect(sink.packets).toEqual([]);
+    }
+    const { sut, sink, client } = setup(stored, range(81, 90));
+    expect(sut.replay(client, 'AAPL', 84, 90, await sut.load(new Map([['AAPL', 84]])))).toBe(true);
+    expect(sink.seqs()).toEqual([85, 86, 87, 88, 89, 90]);
+  });
 });

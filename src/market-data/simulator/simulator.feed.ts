@@ -2,7 +2,7 @@
 import type { Tick } from '../../contracts';
 import type { Clock } from '../../common/clock';
 import { symbolTickRate, type CatalogEntry } from '../../instruments/catalog';
-import { PriceFeed, type TickListener } from '../price-feed';
+import { type FeedSeqLimits, PriceFeed, type TickListener } from '../price-feed';
 import { PriceModel, type SymbolState } from './price-model';
 
 export interface SimulatorOptions {
@@ -19,10 +19,13 @@ interface Slot {
   model: PriceModel;
   state: SymbolState;
   nextTs: number;
+  /** Highest seq this symbol may emit: a field, so that the tick path checks it by one compare. */
+  allowedThrough: number;
 }
 
 export class SimulatorFeed extends PriceFeed {
   private readonly slots: Slot[];
+  private readonly bySymbol = new Map<string, Slot>();
   private readonly listeners = new Set<TickListener>();
   private timer: NodeJS.Timeout | undefined;
   private readonly due: Tick[] = [];
@@ -37,19 +40,25 @@ export class SimulatorFeed extends PriceFeed {
       const model = new PriceModel(options.seed, entry, {
         ticksPerSecond: symbolTickRate(entry, options.tickRate, entries),
       });
-      return { model, state: model.initialState(0), nextTs: 0 };
+      return { model, state: model.initialState(0), nextTs: 0, allowedThrough: Infinity };
     });
+    for (const slot of this.slots) this.bySymbol.set(slot.model.entry.symbol, slot);
   }
 
   models(): PriceModel[] {
     return this.slots.map((s) => s.model);
   }
 
-  start(last: ReadonlyMap<string, Tick>): void {
+  start(last: ReadonlyMap<string, Tick>, limits: FeedSeqLimits = {}): void {
     const now = this.clock.now();
     for (const slot of this.slots) {
-      const tick = last.get(slot.model.entry.symbol);
+      const symbol = slot.model.entry.symbol;
+      const tick = last.get(symbol);
       slot.state = tick ? slot.model.stateFromTick(tick) : slot.model.initialState(now);
+      // Past seqs a crashed run reserved, with the stored tick's price: the model's next step.
+      const after = limits.after?.get(symbol) ?? 0;
+      if (after > slot.state.seq) slot.state.seq = after;
+      slot.allowedThrough = limits.allowed ? (limits.allowed.get(symbol) ?? 0) : Infinity;
       slot.nextTs = Math.max(now, slot.state.ts + 1) + slot.model.gapAfter(slot.state.seq);
     }
     if (this.timer) return;
@@ -59,6 +68,11 @@ export class SimulatorFeed extends PriceFeed {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  allow(symbol: string, throughSeq: number): void {
+    const slot = this.bySymbol.get(symbol);
+    if (slot && throughSeq > slot.allowedThrough) slot.allowedThrough = throughSeq;
   }
 
   subscribe(listener: TickListener): () => void {
@@ -74,6 +88,11 @@ export class SimulatorFeed extends PriceFeed {
     for (const slot of this.slots) {
       if (slot.nextTs < now - maxCatchUp) slot.nextTs = now - maxCatchUp;
       while (slot.nextTs <= now) {
+        if (slot.state.seq >= slot.allowedThrough) {
+          // Paused: once allowed further, the next tick comes after everything emitted so far.
+          slot.nextTs = now + 1;
+          break;
+        }
         const tick = slot.model.next(slot.state, slot.nextTs);
         due.push(tick);
         slot.nextTs += slot.model.gapAfter(tick.seq);

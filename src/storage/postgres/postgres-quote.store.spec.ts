@@ -96,7 +96,12 @@ if (reason !== undefined && !process.env.CI) {
           `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
           [schema],
         );
-        expect(rows.map((r) => r.table_name)).toEqual(['candles', 'schema_version', 'ticks']);
+        expect(rows.map((r) => r.table_name)).toEqual([
+          'candles',
+          'schema_version',
+          'seq_reservations',
+          'ticks',
+        ]);
       } finally {
         await sut.close();
         await dropSchema(schema);
@@ -121,7 +126,7 @@ if (reason !== undefined && !process.env.CI) {
       await adminPool().query(`INSERT INTO "${schema}".schema_version (version) VALUES (99)`);
       try {
         await expect(new PostgresQuoteStore({ url: DATABASE_URL, schema }).init()).rejects.toThrow(
-          /has schema version 99, newer than this version of Tickerboard understands \(2\)/,
+          /has schema version 99, newer than this version of Tickerboard understands \(3\)/,
         );
       } finally {
         await dropSchema(schema);
@@ -160,7 +165,7 @@ if (reason !== undefined && !process.env.CI) {
       try {
         await Promise.all(stores.map((s) => s.init()));
         const { rows } = await adminPool().query(`SELECT version FROM "${schema}".schema_version`);
-        expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+        expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       } finally {
         await Promise.all(stores.map((s) => s.close()));
         await dropSchema(schema);

@@ -9,6 +9,7 @@ import {
   type CandleRow,
   type PruneCutoffs,
   QuoteStore,
+  type SeqReservation,
   StoreError,
   type TickQuery,
   type WriteBatch,
@@ -54,6 +55,11 @@ const MIGRATIONS: readonly ((q: string) => string)[] = [
   (q) => `
     ALTER TABLE ${q}ticks ADD COLUMN bid_size double precision NOT NULL DEFAULT 0;
     ALTER TABLE ${q}ticks ADD COLUMN ask_size double precision NOT NULL DEFAULT 0;`,
+  (q) => `
+    CREATE TABLE ${q}seq_reservations (
+      symbol text PRIMARY KEY,
+      reserved_through bigint NOT NULL
+    );`,
 ];
 
 const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume, bid_size, ask_size';
@@ -192,7 +198,8 @@ export class PostgresQuoteStore extends QuoteStore {
   async write(batch: WriteBatch): Promise<void> {
     const { ticks } = batch;
     const candles = lastCandlePerKey(batch.candles);
-    if (ticks.length === 0 && candles.length === 0) return;
+    const reservations = highestPerSymbol(batch.reservations ?? []);
+    if (ticks.length === 0 && candles.length === 0 && reservations.length === 0) return;
     // Column arrays through unnest(): one statement, one round trip and one implicit
     // transaction per batch, however many rows it carries.
     await this.open().query({
@@ -218,8 +225,28 @@ export class PostgresQuoteStore extends QuoteStore {
         numberArray(candles.map((c) => c.c)),
         numberArray(candles.map((c) => c.v)),
         numberArray(candles.map((c) => c.n)),
+        textArray(reservations.map((r) => r.symbol)),
+        numberArray(reservations.map((r) => r.through)),
       ],
     });
+  }
+
+  async reservations(): Promise<Map<string, number>> {
+    const { rows } = await this.open().query<{ symbol: string; through: number }>(
+      `SELECT symbol, reserved_through AS through FROM ${this.q}seq_reservations`,
+    );
+    return new Map(rows.map((r) => [r.symbol, r.through]));
+  }
+
+  async releaseReservations(reservations: readonly SeqReservation[]): Promise<void> {
+    const list = highestPerSymbol(reservations);
+    if (list.length === 0) return;
+    await this.open().query(
+      `INSERT INTO ${this.q}seq_reservations (symbol, reserved_through)
+       SELECT * FROM unnest($1::text[], $2::bigint[])
+       ON CONFLICT (symbol) DO UPDATE SET reserved_through = EXCLUDED.reserved_through`,
+      [textArray(list.map((r) => r.symbol)), numberArray(list.map((r) => r.through))],
+    );
   }
 
   /** COPY in text format: about 2.5x faster than the unnest() upsert for a first-start load. */
@@ -362,6 +389,17 @@ export class PostgresQuoteStore extends QuoteStore {
   }
 }
 
+/** One reservation per symbol, the highest: ON CONFLICT may not touch a row twice. */
+function highestPerSymbol(list: readonly SeqReservation[]): SeqReservation[] {
+  if (list.length < 2) return [...list];
+  const by = new Map<string, SeqReservation>();
+  for (const r of list) {
+    const seen = by.get(r.symbol);
+    if (!seen || r.through > seen.through) by.set(r.symbol, r);
+  }
+  return [...by.values()];
+}
+
 // Array literals built here rather than by pg, whose generic per-element escaping costs about
 // ten times as much main-thread time on a large batch. String(n) is the shortest form that reads
 // back as the same double (1e-7, NaN and Infinity included); integers below 2^53 print as digits.
@@ -402,6 +440,11 @@ function statements(q: string) {
         SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[],
                              $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[])
         ON CONFLICT (symbol, seq) DO NOTHING
+      ), new_reservations AS (
+        INSERT INTO ${q}seq_reservations (symbol, reserved_through)
+        SELECT * FROM unnest($20::text[], $21::bigint[])
+        ON CONFLICT (symbol) DO UPDATE SET
+          reserved_through = GREATEST(${q}seq_reservations.reserved_through, EXCLUDED.reserved_through)
       )
       INSERT INTO ${q}candles (symbol, "interval", ${CANDLE_COLUMNS})
       SELECT * FROM unnest($11::text[], $12::text[], $13::bigint[], $14::float8[], $15::float8[],

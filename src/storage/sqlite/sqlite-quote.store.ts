@@ -7,6 +7,7 @@ import {
   type CandleQuery,
   type PruneCutoffs,
   QuoteStore,
+  type SeqReservation,
   StoreError,
   type TickQuery,
   type WriteBatch,
@@ -60,6 +61,10 @@ export const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;`,
   `ALTER TABLE ticks ADD COLUMN bid_size REAL NOT NULL DEFAULT 0;
    ALTER TABLE ticks ADD COLUMN ask_size REAL NOT NULL DEFAULT 0;`,
+  `CREATE TABLE seq_reservations (
+     symbol TEXT NOT NULL PRIMARY KEY,
+     reserved_through INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume, bid_size, ask_size';
@@ -106,6 +111,11 @@ const WRITER_SQL = {
   upsertCandles: upsertCandlesSql(ROWS_PER_INSERT),
   tickSymbols: `${symbolsOf('ticks')} SELECT symbol FROM s WHERE symbol IS NOT NULL`,
   candleSymbols: `${symbolsOf('candles')} SELECT symbol FROM s WHERE symbol IS NOT NULL`,
+  reserveSeq: `INSERT INTO seq_reservations (symbol, reserved_through) VALUES (?, ?)
+    ON CONFLICT (symbol) DO UPDATE SET
+      reserved_through = MAX(reserved_through, excluded.reserved_through)`,
+  releaseSeq: `INSERT INTO seq_reservations (symbol, reserved_through) VALUES (?, ?)
+    ON CONFLICT (symbol) DO UPDATE SET reserved_through = excluded.reserved_through`,
   pruneTicks: `DELETE FROM ticks WHERE symbol = @symbol AND seq IN (
     SELECT seq FROM ticks WHERE symbol = @symbol AND ts < @before LIMIT @limit)`,
   pruneCandles: `DELETE FROM candles WHERE symbol = @symbol AND "interval" = @interval AND t IN (
@@ -119,6 +129,7 @@ interface Prepared {
   firstSeq: Statement;
   lastCandleBefore: Statement;
   isEmpty: Statement;
+  reservations: Statement;
 }
 
 export class SqliteQuoteStore extends QuoteStore {
@@ -243,6 +254,7 @@ export class SqliteQuoteStore extends QuoteStore {
       isEmpty: db
         .prepare('SELECT NOT EXISTS (SELECT 1 FROM ticks) AND NOT EXISTS (SELECT 1 FROM candles)')
         .pluck(),
+      reservations: db.prepare('SELECT symbol, reserved_through FROM seq_reservations').raw(),
     };
     this.statements = s;
   }
@@ -265,7 +277,9 @@ export class SqliteQuoteStore extends QuoteStore {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    if (batch.ticks.length === 0 && batch.candles.length === 0) return;
+    if (batch.ticks.length === 0 && batch.candles.length === 0 && !batch.reservations?.length) {
+      return;
+    }
     this.open();
     await this.writer!.write(batch);
   }
@@ -273,6 +287,16 @@ export class SqliteQuoteStore extends QuoteStore {
   async lastTicks(): Promise<Map<string, Tick>> {
     const rows = this.open().lastTicks.all() as Tick[];
     return new Map(rows.map((t) => [t.symbol, t]));
+  }
+
+  async reservations(): Promise<Map<string, number>> {
+    return new Map(this.open().reservations.all() as [string, number][]);
+  }
+
+  async releaseReservations(reservations: readonly SeqReservation[]): Promise<void> {
+    if (reservations.length === 0) return;
+    this.open();
+    await this.writer!.release(reservations);
   }
 
   async firstSeq(symbol: string): Promise<number | undefined> {

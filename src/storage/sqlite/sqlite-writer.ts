@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Tick } from '../../contracts';
-import type { CandleRow, PruneCutoffs, WriteBatch } from '../quote-store';
+import type { CandleRow, PruneCutoffs, SeqReservation, WriteBatch } from '../quote-store';
 
 const WORKER_FILE = 'sqlite-writer.worker.cjs';
 
@@ -24,6 +24,8 @@ export interface WriterSql {
   upsertCandles: string;
   tickSymbols: string;
   candleSymbols: string;
+  reserveSeq: string;
+  releaseSeq: string;
   pruneTicks: string;
   pruneCandles: string;
 }
@@ -96,10 +98,19 @@ export class SqliteWriter {
   write(batch: WriteBatch): Promise<void> {
     const ticks = encodeTicks(batch.ticks);
     const candles = encodeCandles(batch.candles);
-    return this.call({ op: 'write', ticks, candles }, [
+    const reservations = encodeReservations(batch.reservations ?? []);
+    return this.call({ op: 'write', ticks, candles, reservations }, [
       ticks.numbers.buffer as ArrayBuffer,
       candles.numbers.buffer as ArrayBuffer,
     ]) as Promise<void>;
+  }
+
+  /** Sets each symbol's reservation to exactly `through`, in one transaction. */
+  release(reservations: readonly SeqReservation[]): Promise<void> {
+    return this.call(
+      { op: 'release', reservations: encodeReservations(reservations) },
+      [],
+    ) as Promise<void>;
   }
 
   prune(cutoffs: PruneCutoffs): Promise<{ ticks: number; candles: number }> {
@@ -188,4 +199,11 @@ function encodeCandles(rows: readonly CandleRow[]): {
     numbers[k++] = c.n;
   }
   return { symbols, intervals, numbers };
+}
+
+function encodeReservations(list: readonly SeqReservation[]): {
+  symbols: string[];
+  through: number[];
+} {
+  return { symbols: list.map((r) => r.symbol), through: list.map((r) => r.through) };
 }

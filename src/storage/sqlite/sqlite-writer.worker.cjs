@@ -22,6 +22,8 @@ try {
     upsertCandles: db.prepare(sql.upsertCandles),
     tickSymbols: db.prepare(sql.tickSymbols).pluck(),
     candleSymbols: db.prepare(sql.candleSymbols).pluck(),
+    reserveSeq: db.prepare(sql.reserveSeq),
+    releaseSeq: db.prepare(sql.releaseSeq),
     pruneTicks: db.prepare(sql.pruneTicks),
     pruneCandles: db.prepare(sql.pruneCandles),
   };
@@ -59,15 +61,28 @@ function insertAll(count, many, one, push) {
   }
 }
 
-// One transaction per batch: a flush is all-or-nothing, and SQLite commits once.
-const writeBatch = db.transaction((ticks, candles) => {
+/** Reservations arrive as symbols[i] and through[i]; `statement` raises or sets them. */
+function setReservations(statement, reservations) {
+  for (let i = 0; i < reservations.symbols.length; i++) {
+    statement.run(reservations.symbols[i], reservations.through[i]);
+  }
+}
+
+// One transaction per batch: a flush is all-or-nothing, and SQLite commits once. The seq
+// reservations commit with the ticks, so a raised allowance is never ahead of the file.
+const writeBatch = db.transaction((ticks, candles, reservations) => {
   insertAll(ticks.symbols.length, s.insertTicks, s.insertTick, (i) =>
     pushTick(ticks.symbols, ticks.numbers, i),
   );
   insertAll(candles.symbols.length, s.upsertCandles, s.upsertCandle, (i) =>
     pushCandle(candles.symbols, candles.intervals, candles.numbers, i),
   );
+  if (reservations) setReservations(s.reserveSeq, reservations);
 });
+
+const releaseReservations = db.transaction((reservations) =>
+  setReservations(s.releaseSeq, reservations),
+);
 
 /** Deletes in chunks, each its own short transaction, so no commit holds the lock for long. */
 function prune({ ticksBefore, candlesBefore }) {
@@ -103,7 +118,8 @@ function prune({ ticksBefore, candlesBefore }) {
 parentPort.on('message', (msg) => {
   try {
     let result;
-    if (msg.op === 'write') writeBatch(msg.ticks, msg.candles);
+    if (msg.op === 'write') writeBatch(msg.ticks, msg.candles, msg.reservations);
+    else if (msg.op === 'release') releaseReservations(msg.reservations);
     else if (msg.op === 'prune') result = prune(msg.cutoffs);
     else if (msg.op === 'close') {
       db.close();
