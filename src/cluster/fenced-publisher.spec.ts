@@ -146,82 +146,117 @@ describe('FencedTickPublisher', () => {
     await expect(sut.publish(tick('AAPL', 3, 103))).rejects.toBeInstanceOf(PublishBacklogError);
   });
 
-  it('never stores a (symbol, seq) twice or out of order, with two publishers racing', async () => {
+  it('never stores a (symbol, seq) twice or out of order, nor acks a tick not its own, with two publishers racing', async () => {
     type Step =
       | { kind: 'publish'; node: 0 | 1; symbol: 'AAPL' | 'MSFT' }
-      | { kind: 'takeOver' }
+      | { kind: 'takeOver'; skip: number }
       | { kind: 'deliver' }
       | { kind: 'loseAck' };
     const step: fc.Arbitrary<Step> = fc.oneof(
-      fc.record({
-        kind: fc.constant('publish' as const),
-        node: fc.constantFrom(0 as const, 1 as const),
-        symbol: fc.constantFrom('AAPL' as const, 'MSFT' as const),
-      }),
-      fc.constant({ kind: 'takeOver' as const }),
-      fc.constant({ kind: 'deliver' as const }),
-      fc.constant({ kind: 'loseAck' as const }),
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant('publish' as const),
+          node: fc.constantFrom(0 as const, 1 as const),
+          symbol: fc.constantFrom('AAPL' as const, 'MSFT' as const),
+        }),
+      },
+      // A node may resume from a later seq than the stream's last (a feed restored elsewhere).
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('takeOver' as const),
+          skip: fc.integer({ min: 0, max: 2 }),
+        }),
+      },
+      { weight: 6, arbitrary: fc.constant({ kind: 'deliver' as const }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'loseAck' as const }) },
     );
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.array(step, { maxLength: 60 }), async (s, steps) => {
-        const stream = new FakeTickStream();
-        const symbols = ['AAPL', 'MSFT'];
-        // Node 0 leads from an empty stream; node 1 takes over at a random point.
-        const fencedAt: (number | null)[] = [null, null];
-        const publishesAfterFence = [0, 0];
-        const nodes = [0, 1].map((i) => {
-          const view: TickStream = {
-            publish: (...args) => {
-              if (fencedAt[i] !== null) publishesAfterFence[i]++;
-              return stream.publish(...args);
-            },
-            lastBySubject: (subject) => stream.lastBySubject(subject),
-          };
-          return new FencedTickPublisher(view, {
-            onFenced: () => (fencedAt[i] = stream.accepted.length),
-          });
-        });
-        await nodes[0].takeOver(symbols);
-        stream.beforeApply = () => s.schedule(Promise.resolve());
-        stream.beforeReply = () => s.schedule(Promise.resolve());
-        const nextSeq = [new Map(symbols.map((x) => [x, 1])), new Map<string, number>()];
-        let takingOver: Promise<void> | null = null;
-        for (const st of steps) {
-          if (st.kind === 'publish') {
-            const seqs = nextSeq[st.node];
-            const seq = seqs.get(st.symbol);
-            if (seq === undefined) continue; // node 1 has not taken over yet
-            seqs.set(st.symbol, seq + 1);
-            // Prices say which node made the tick, so the two nodes' ticks differ.
-            const price = (st.node + 1) * 1_000 + seq;
-            nodes[st.node].publish(tick(st.symbol, seq, price)).catch(() => undefined);
-          } else if (st.kind === 'takeOver') {
-            takingOver ??= nodes[1].takeOver(symbols).then((last) => {
-              for (const x of symbols) nextSeq[1].set(x, (last.get(x)?.seq ?? 0) + 1);
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(step, { minLength: 20, maxLength: 80 }),
+        async (s, steps) => {
+          const stream = new FakeTickStream();
+          const symbols = ['AAPL', 'MSFT'];
+          // Node 0 leads from an empty stream; node 1 takes over at a random point.
+          const fencedAt: (number | null)[] = [null, null];
+          const publishesAfterFence = [0, 0];
+          const nodes = [0, 1].map((i) => {
+            const view: TickStream = {
+              publish: (...args) => {
+                if (fencedAt[i] !== null) publishesAfterFence[i]++;
+                return stream.publish(...args);
+              },
+              lastBySubject: (subject) => stream.lastBySubject(subject),
+            };
+            return new FencedTickPublisher(view, {
+              onFenced: () => (fencedAt[i] = stream.accepted.length),
             });
-          } else if (st.kind === 'loseAck') {
-            stream.loseAcks++;
-          } else if (s.count() > 0) {
-            await s.waitOne();
+          });
+          await nodes[0].takeOver(symbols);
+          stream.beforeApply = () => s.schedule(Promise.resolve());
+          stream.beforeReply = () => s.schedule(Promise.resolve());
+          const nextSeq = [new Map(symbols.map((x) => [x, 1])), new Map<string, number>()];
+          let takingOver: Promise<void> | null = null;
+          const acked: { ack: number; sent: ReturnType<typeof tick> }[] = [];
+          for (const st of steps) {
+            if (st.kind === 'publish') {
+              const seqs = nextSeq[st.node];
+              const seq = seqs.get(st.symbol);
+              if (seq === undefined) continue; // node 1 has not taken over yet
+              seqs.set(st.symbol, seq + 1);
+              // Prices say which node made the tick, so the two nodes' ticks differ.
+              const price = (st.node + 1) * 1_000 + seq;
+              const sent = tick(st.symbol, seq, price);
+              nodes[st.node].publish(sent).then(
+                (ack) => acked.push({ ack: ack.seq, sent }),
+                () => undefined,
+              );
+            } else if (st.kind === 'takeOver') {
+              if (takingOver) continue;
+              let done = false;
+              takingOver = nodes[1].takeOver(symbols).then((last) => {
+                for (const x of symbols) nextSeq[1].set(x, (last.get(x)?.seq ?? 0) + 1 + st.skip);
+                done = true;
+              });
+              // Its reads race node 0's publishes in flight: calls are released in random order.
+              while (!done) {
+                if (s.count() > 0) await s.waitOne();
+                else await new Promise((resolve) => setImmediate(resolve));
+              }
+            } else if (st.kind === 'loseAck') {
+              stream.loseAcks++;
+            } else if (s.count() > 0) {
+              await s.waitOne();
+            }
           }
-        }
-        // Answers schedule further calls (the next tick of a lane, a check of a duplicate).
-        do {
-          await s.waitAll();
-          await new Promise((resolve) => setImmediate(resolve));
-        } while (s.count() > 0);
-        await takingOver;
+          // Answers schedule further calls (the next tick of a lane, a check of a duplicate).
+          do {
+            await s.waitAll();
+            await new Promise((resolve) => setImmediate(resolve));
+          } while (s.count() > 0);
+          await takingOver;
 
-        const ids = stream.accepted.map((m) => m.msgId);
-        expect(new Set(ids).size).toBe(ids.length);
-        for (const symbol of symbols) {
-          const seqs = stream.accepted
-            .filter((m) => m.subject === tickSubject(symbol))
-            .map((m) => decodeTick(m.data).seq);
-          expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-        }
-        expect(publishesAfterFence).toEqual([0, 0]);
-      }),
+          // An ack a publisher resolves is for its own tick, stored at that sequence.
+          for (const { ack, sent } of acked) {
+            expect(decodeTick(stream.accepted[ack - 1].data)).toEqual(sent);
+          }
+          const ids = stream.accepted.map((m) => m.msgId);
+          expect(new Set(ids).size).toBe(ids.length);
+          for (const symbol of symbols) {
+            const seqs = stream.accepted
+              .filter((m) => m.subject === tickSubject(symbol))
+              .map((m) => decodeTick(m.data).seq);
+            // Never back, never twice; without skips also without gaps.
+            expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
+            if (!steps.some((x) => x.kind === 'takeOver' && x.skip > 0)) {
+              expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+            }
+          }
+          expect(publishesAfterFence).toEqual([0, 0]);
+        },
+      ),
       { numRuns: 200 },
     );
   }, 60_000);
