@@ -13,7 +13,8 @@ export interface PriceFeedHarness {
   advance(ms: number): void;
 }
 
-function bySymbol(ticks: readonly Tick[]): Map<string, Tick[]> {
+/** Ticks grouped per symbol, in the order emitted. */
+export function bySymbol(ticks: readonly Tick[]): Map<string, Tick[]> {
   const out = new Map<string, Tick[]>();
   for (const t of ticks) {
     const list = out.get(t.symbol) ?? [];

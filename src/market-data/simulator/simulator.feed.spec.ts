@@ -2,7 +2,7 @@ import { afterAll, beforeAll, jest } from '@jest/globals';
 import type { Tick } from '../../contracts';
 import { ManualClock } from '../../common/clock';
 import { CATALOG } from '../../instruments/catalog';
-import { describePriceFeedContract } from '../price-feed.contract';
+import { bySymbol, describePriceFeedContract } from '../price-feed.contract';
 import { SimulatorFeed } from './simulator.feed';
 
 const START = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -19,16 +19,6 @@ function run(seed: number, ms: number, tickRate = 400, last = new Map<string, Ti
     sut.emitDue(clock.now());
   }
   return ticks;
-}
-
-function bySymbol(ticks: Tick[]): Map<string, Tick[]> {
-  const out = new Map<string, Tick[]>();
-  for (const t of ticks) {
-    const list = out.get(t.symbol) ?? [];
-    list.push(t);
-    out.set(t.symbol, list);
-  }
-  return out;
 }
 
 // What every PriceFeed promises (seq, book, grid, volume, continuing from stored ticks, stop) is
