@@ -42,8 +42,35 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ BACKFILL: 'maybe' }, 'BACKFILL'],
+    [{ NATS_URL: 'http://127.0.0.1:4222', DATABASE_URL: 'postgres://h/db' }, 'NATS_URL'],
+    [{ NATS_URL: 'nats://127.0.0.1:4222' }, 'DATABASE_URL'],
+    [{ NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: 'sqlite:x.db' }, 'DATABASE_URL'],
+    [{ FEED: 'sometimes' }, 'FEED'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('is one process without NATS_URL, and names the node host:port by default', () => {
+    const sut = loadConfig({ PORT: '3005' });
+    expect(sut.natsUrl).toBeUndefined();
+    expect(sut.feed).toBe('auto');
+    expect(sut.nodeId).toMatch(/.+:3005$/);
+  });
+
+  it('reads the cluster settings', () => {
+    const sut = loadConfig({
+      NATS_URL: 'nats://127.0.0.1:4222,nats://127.0.0.1:4223',
+      DATABASE_URL: 'postgres://127.0.0.1:5432/test',
+      FEED: 'off',
+      NODE_ID: 'gw-2',
+      STREAM_RETENTION_MINUTES: '30',
+    });
+    expect(sut).toMatchObject({
+      natsUrl: 'nats://127.0.0.1:4222,nats://127.0.0.1:4223',
+      feed: 'off',
+      nodeId: 'gw-2',
+      streamRetentionMinutes: 30,
+    });
   });
 });

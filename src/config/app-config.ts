@@ -1,4 +1,5 @@
 // Typed, validated configuration. This is the one place that reads process.env.
+import { hostname } from 'node:os';
 import { DEFAULTS } from './defaults';
 
 export class ConfigError extends Error {
@@ -15,6 +16,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const CLIENT_MODES = ['auto', 'static', 'vite', 'off'] as const;
 export type ClientMode = (typeof CLIENT_MODES)[number];
+/** `auto`: this node competes to run the feed; `off`: a pure gateway (REST and sockets). */
+export const FEED_MODES = ['auto', 'off'] as const;
+export type FeedMode = (typeof FEED_MODES)[number];
 
 export class AppConfig {
   /** HTTP and Socket.IO port; 0 picks a free one. */
@@ -44,6 +48,14 @@ export class AppConfig {
   /** How the dashboard is served: built files, Vite middleware (development), or not at all. */
   readonly client: ClientMode = 'auto';
   readonly production: boolean = false;
+  /** nats://... selects cluster mode (JetStream bus, PostgreSQL store); unset: one process. */
+  readonly natsUrl: string | undefined = undefined;
+  /** Cluster mode: whether this node may run the feed. */
+  readonly feed: FeedMode = 'auto';
+  /** How this node names itself in logs, metrics and /api/cluster; default host:port. */
+  readonly nodeId: string = '';
+  /** Cluster mode: how long the tick stream keeps ticks (the queue that covers a store outage). */
+  readonly streamRetentionMinutes: number = 60;
 
   constructor(values: Partial<AppConfig> = {}) {
     Object.assign(this, values);
@@ -97,6 +109,22 @@ function databaseUrl(env: Env): string | undefined {
   );
 }
 
+function natsUrl(env: Env): string | undefined {
+  const raw = env.NATS_URL?.trim();
+  if (!raw) return undefined;
+  for (const part of raw.split(',')) {
+    let url: URL;
+    try {
+      url = new URL(part.trim());
+    } catch {
+      throw new ConfigError('NATS_URL', `is not a valid URL: "${part.trim()}"`);
+    }
+    if (!['nats:', 'tls:'].includes(url.protocol))
+      throw new ConfigError('NATS_URL', `must start with nats:// or tls://, got "${part.trim()}"`);
+  }
+  return raw;
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const seed = env.SEED?.trim();
@@ -121,7 +149,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     slowClientBytes: int(env, 'SLOW_CLIENT_BYTES', 16_384, 1 << 30),
     client: oneOf(env, 'CLIENT', CLIENT_MODES),
     production,
+    natsUrl: natsUrl(env),
+    feed: oneOf(env, 'FEED', FEED_MODES),
+    nodeId: env.NODE_ID?.trim() || undefined,
+    streamRetentionMinutes: int(env, 'STREAM_RETENTION_MINUTES', 1, 7 * 24 * 60),
   };
+  if (values.natsUrl && !values.databaseUrl?.startsWith('postgres')) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'must point at PostgreSQL (postgres://...) when NATS_URL is set: every node serves the same history',
+    );
+  }
   const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-  return new AppConfig({ ...defaults, ...defined });
+  const config = new AppConfig({ ...defaults, ...defined });
+  if (config.nodeId) return config;
+  return new AppConfig({ ...config, nodeId: `${hostname()}:${config.port}` });
 }

@@ -1,9 +1,18 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Readiness } from '../common/readiness';
+import { AppConfig } from '../config/app-config';
 import type { Registry } from 'prom-client';
 import { MarketDataIngest } from '../market-data/market-data.ingest';
 import { StreamingGateway } from '../streaming/streaming.gateway';
-import { HealthDto } from './dto/health.response';
+import { HealthDto, ReadyDto } from './dto/health.response';
 import { createRegistry } from './metrics';
 
 @ApiTags('health')
@@ -14,6 +23,8 @@ export class HealthController {
   constructor(
     private readonly ingest: MarketDataIngest,
     private readonly gateway: StreamingGateway,
+    private readonly readiness: Readiness,
+    private readonly config: AppConfig,
   ) {
     this.registry = createRegistry({
       feed: () => ingest.stats(),
@@ -26,6 +37,26 @@ export class HealthController {
   @ApiOkResponse({ type: HealthDto })
   health(): { status: 'ok' } {
     return { status: 'ok' };
+  }
+
+  @Get('health/live')
+  @ApiOperation({ summary: 'Liveness: the process answers (restart it when this fails)' })
+  @ApiOkResponse({ type: HealthDto })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  @ApiOperation({
+    summary:
+      'Readiness for a load balancer: 200 once the node has caught up with the stream, 503 while it starts, catches up or drains',
+  })
+  @ApiOkResponse({ type: ReadyDto })
+  @ApiServiceUnavailableResponse({ type: ReadyDto })
+  ready(@Res({ passthrough: true }) reply: FastifyReply): ReadyDto {
+    const { ready, waiting } = this.readiness.status();
+    if (!ready) void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: ready ? 'ready' : 'not-ready', node: this.config.nodeId, waiting };
   }
 
   @Get('metrics')
