@@ -100,6 +100,7 @@ if (reason !== undefined && !process.env.CI) {
           'candles',
           'schema_version',
           'seq_reservations',
+          'store_writer',
           'ticks',
         ]);
       } finally {
@@ -126,7 +127,7 @@ if (reason !== undefined && !process.env.CI) {
       await adminPool().query(`INSERT INTO "${schema}".schema_version (version) VALUES (99)`);
       try {
         await expect(new PostgresQuoteStore({ url: DATABASE_URL, schema }).init()).rejects.toThrow(
-          /has schema version 99, newer than this version of Tickerboard understands \(3\)/,
+          /has schema version 99, newer than this version of Tickerboard understands \(4\)/,
         );
       } finally {
         await dropSchema(schema);
@@ -165,7 +166,7 @@ if (reason !== undefined && !process.env.CI) {
       try {
         await Promise.all(stores.map((s) => s.init()));
         const { rows } = await adminPool().query(`SELECT version FROM "${schema}".schema_version`);
-        expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+        expect(rows).toEqual([1, 2, 3, 4].map((version) => ({ version })));
       } finally {
         await Promise.all(stores.map((s) => s.close()));
         await dropSchema(schema);
