@@ -133,4 +133,12 @@ export abstract class QuoteStore {
   abstract releaseReservations(reservations: readonly SeqReservation[]): Promise<void>;
   /** True when the store holds no candles and no ticks at all (first start). */
   abstract isEmpty(): Promise<boolean>;
+  /**
+   * Runs `read` against one consistent snapshot of the store: no batch is seen half written, and
+   * none that commits while it runs. PostgreSQL runs it in a REPEATABLE READ transaction (another
+   * node may be writing); the embedded store has no other writer at the moments it is used.
+   */
+  readConsistent<T>(read: (store: QuoteStore) => Promise<T>): Promise<T> {
+    return read(this);
+  }
 }

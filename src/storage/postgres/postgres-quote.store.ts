@@ -432,6 +432,24 @@ export class PostgresQuoteStore extends QuoteStore {
     return rows.map((r) => r.symbol);
   }
 
+  override async readConsistent<T>(read: (store: QuoteStore) => Promise<T>): Promise<T> {
+    const client = await this.open().connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // The same store, with its reads on this transaction's connection.
+      const view = Object.create(this) as PostgresQuoteStore;
+      Object.defineProperty(view, 'open', { value: () => client });
+      const result = await read(view);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   private open(): pg.Pool {
     if (!this.pool) throw new StoreError(`PostgreSQL store ${this.location} is not open`);
     return this.pool;
