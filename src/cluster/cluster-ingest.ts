@@ -300,7 +300,9 @@ export class ClusterIngest
   private async lead(lease: LeaseTenure): Promise<void> {
     const symbols = this.instruments.entries().map((e) => e.symbol);
     const publisher = new FencedTickPublisher(this.stream!, {
+      holdsLease: () => this.lease?.tenure?.term === lease.term,
       onFenced: (event) => {
+        if (event.reason === 'lease-lost') return; // onLost steps down
         this.logger.warn(
           `Feed fenced on ${event.symbol} (${event.reason}): another node publishes`,
         );
