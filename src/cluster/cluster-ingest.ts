@@ -26,7 +26,11 @@ import { QuoteStore } from '../storage/quote-store';
 import { FEED_LEASE_KEY, FeedLease, type LeaseTenure, type LeaseValue } from './feed-lease';
 import { decodeBusTick, FencedTickPublisher } from './fenced-publisher';
 import { JetStreamLeaseStore } from './jetstream/jetstream-lease.store';
-import { JetStreamTickConsumers, type Consuming } from './jetstream/jetstream-tick.consumers';
+import {
+  JetStreamTickConsumers,
+  type Consuming,
+  type StreamMessage,
+} from './jetstream/jetstream-tick.consumers';
 import { JetStreamTickStream, TICK_STREAM } from './jetstream/jetstream-tick.stream';
 import { StoreWriter } from './store-writer';
 
@@ -208,12 +212,32 @@ export class ClusterIngest
     // Candles advance with the clock only once seeded (a seed must come before any advance).
     this.every(CANDLE_PUBLISH_MS, () => this.publishCandles());
     if (this.catchUpTo <= floor) this.caughtUp();
-    this.live = await consumers.ordered(floor + 1, (m) => {
-      this.position = m.seq;
-      this.lag = m.pending;
-      this.onMessage(m.data);
-      if (m.seq >= this.catchUpTo) this.caughtUp();
-    });
+    this.position = floor;
+    this.live = await consumers.ordered(floor + 1, this.onStreamMessage);
+  }
+
+  private readonly onStreamMessage = (m: StreamMessage): void => {
+    this.position = m.seq;
+    this.lag = m.pending;
+    this.onMessage(m.data);
+    if (m.seq >= this.catchUpTo) this.caughtUp();
+  };
+
+  /**
+   * After a reconnect the server may have lost this node's consumer (a restart): follow again
+   * from the next sequence at once rather than after missed heartbeats.
+   */
+  private async refollow(): Promise<void> {
+    const live = this.live;
+    if (!live || this.stopped) return;
+    live.stop();
+    try {
+      this.live = await this.consumers!.ordered(this.position + 1, this.onStreamMessage);
+    } catch (err) {
+      this.logger.warn(`Could not follow the stream again yet: ${(err as Error).message}`);
+      this.live = live;
+      setTimeout(() => void this.refollow(), 1_000).unref();
+    }
   }
 
   /** The per-tick path of a cluster node: decode, skip what it holds, apply, hand to the gateway. */
@@ -260,6 +284,7 @@ export class ClusterIngest
         );
       } else if (status.type === 'reconnect') {
         this.logger.log('NATS connection back');
+        void this.refollow();
       }
     }
   }
