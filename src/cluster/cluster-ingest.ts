@@ -72,6 +72,7 @@ export class ClusterIngest
   private stalled = false;
   private leader: string | null = null;
   private tickCount = 0;
+  private lastTickTs = 0;
   private badMessages = 0;
   private gaps = 0;
   private view: { at: number; nodes: ClusterNode[] } | undefined;
@@ -257,6 +258,7 @@ export class ClusterIngest
       this.state.recent.clear(tick.symbol);
     }
     this.tickCount++;
+    this.lastTickTs = tick.ts;
     this.state.apply(tick);
     this.bus.publishTick(tick);
     if (this.stalled) this.recover();
@@ -270,7 +272,12 @@ export class ClusterIngest
   }
 
   private publishCandles(): void {
-    this.state.aggregator.advance(this.clock.now());
+    // While catching up, ticks are seconds old: close buckets by their time, not the clock's,
+    // so that each tick lands in the candle the store writer puts it in.
+    const now = this.clock.now();
+    const caughtUp = this.catchUpTo === -1;
+    if (!caughtUp && !this.lastTickTs) return;
+    this.state.aggregator.advance(caughtUp ? now : Math.min(now, this.lastTickTs));
     const updates = this.state.aggregator.takeUpdates();
     if (updates.length) this.bus.publishCandles(updates);
   }
@@ -354,7 +361,7 @@ export class ClusterIngest
       if (last.get(symbol) === fromStream.get(symbol)) mids.set(symbol, mid);
     }
     if (this.lease?.tenure?.term !== lease.term) return;
-    const writer = new StoreWriter(this.store, this.consumers!, this.clock, {
+    const writer = new StoreWriter(this.store, this.consumers!, {
       term: lease.term,
       flushMs: this.config.flushMs,
       symbols,
