@@ -103,11 +103,19 @@ export class ClusterIngest
     void this.watchConnection(this.nc);
     this.stream = await JetStreamTickStream.open(this.nc, {
       maxAgeMs: config.streamRetentionMinutes * 60_000,
+      replicas: config.natsReplicas,
       timeoutMs: 2_000,
     });
     this.consumers = await JetStreamTickConsumers.open(this.nc, TICK_STREAM);
-    this.leaseStore = await JetStreamLeaseStore.open(this.nc, { timeoutMs: 1_000 });
-    this.nodes = await new Kvm(this.nc).create(NODES_BUCKET, { ttl: NODES_TTL_MS, history: 1 });
+    this.leaseStore = await JetStreamLeaseStore.open(this.nc, {
+      timeoutMs: 1_000,
+      replicas: config.natsReplicas,
+    });
+    this.nodes = await new Kvm(this.nc).create(NODES_BUCKET, {
+      ttl: NODES_TTL_MS,
+      history: 1,
+      replicas: config.natsReplicas,
+    });
     this.every(PRESENCE_MS, () => void this.report());
     if (config.feed === 'auto') this.compete();
     // Catching up may wait for the first feed node: the HTTP server starts meanwhile, not ready.
