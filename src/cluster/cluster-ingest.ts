@@ -61,6 +61,8 @@ export class ClusterIngest
   private nodes: KV | undefined;
   private lease: FeedLease | undefined;
   private tenure: Tenure | undefined;
+  /** The publisher of this node's last tenure, whose last sends may still be in flight. */
+  private previous: FencedTickPublisher | undefined;
   private live: Consuming | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -342,13 +344,16 @@ export class ClusterIngest
     const publisher = new FencedTickPublisher(this.stream!, {
       holdsLease: () => this.lease?.tenure?.term === lease.term,
       onFenced: (event) => {
-        if (event.reason === 'lease-lost') return; // onLost steps down
+        // onLost steps down; a publisher of an earlier tenure must not resign a newer one.
+        if (event.reason === 'lease-lost' || this.tenure?.publisher !== publisher) return;
         this.logger.warn(
           `Feed fenced on ${event.symbol} (${event.reason}): another node publishes`,
         );
         void this.resign();
       },
     });
+    // A publish of this node's previous tenure still in flight would land after the read below.
+    await Promise.race([this.previous?.settled(), sleep(3_000)]);
     const fromStream = await publisher.takeOver(symbols);
     if (this.config.backfill && (await this.store.isEmpty())) {
       const started = Date.now();
@@ -373,7 +378,9 @@ export class ClusterIngest
       term: lease.term,
       flushMs: this.config.flushMs,
       symbols,
-      onFenced: () => void this.resign(),
+      onFenced: () => {
+        if (this.tenure?.writer === writer) void this.resign();
+      },
     });
     const unsubscribe = this.feed.subscribe((tick, mid) => {
       publisher.publish(tick, mid).catch(() => undefined); // a refusal fences the publisher
@@ -390,6 +397,7 @@ export class ClusterIngest
     const tenure = this.tenure;
     if (!tenure) return;
     this.tenure = undefined;
+    this.previous = tenure.publisher;
     this.feed.stop();
     tenure.unsubscribe();
     if (this.leader === this.config.nodeId) this.leader = null;

@@ -32,9 +32,14 @@ class FakeDurable implements DurableTicks {
   private onMessage: ((m: StreamMessage, ack: () => void) => void) | undefined;
   private seq = 0;
 
-  durable(onMessage: (m: StreamMessage, ack: () => void) => void) {
+  durable(onMessage: (m: StreamMessage, ack: () => void) => void, _options?: unknown) {
     this.onMessage = onMessage;
     return Promise.resolve({ stop: () => (this.onMessage = undefined) });
+  }
+
+  /** Whether the writer still reads (its consumer was not stopped). */
+  get reading(): boolean {
+    return this.onMessage !== undefined;
   }
 
   /** Delivers ticks as the next stream messages (or again, with `streamSeq` given). */
@@ -138,11 +143,35 @@ describe('StoreWriter', () => {
     await writer(5);
     old.stream.deliver([tick(1)]);
     await old.sut.flush();
+    expect(old.stream.reading).toBe(false);
     expect(old.onFenced).toHaveBeenCalledTimes(1);
     expect(old.stream.acked).toEqual([]);
     expect(await store.ticks('AAPL', { limit: 10, order: 'asc' })).toEqual([]);
     await expect(
       store.write({ ticks: [tick(9)], candles: [], writerTerm: 4 }),
     ).rejects.toBeInstanceOf(StoreFencedError);
+  });
+
+  it('never starts writing when stopped while it was starting (the lease went meanwhile)', async () => {
+    const stream = new FakeDurable();
+    let opened!: () => void;
+    const slow: DurableTicks = {
+      durable: (onMessage, options) =>
+        new Promise((resolve) => (opened = () => resolve(stream.durable(onMessage, options)))),
+    };
+    const sut = new StoreWriter(store, slow, {
+      term: 1,
+      flushMs: 10,
+      symbols: ['AAPL'],
+      onFenced: jest.fn(),
+    });
+    const starting = sut.start();
+    await new Promise((r) => setTimeout(r, 50));
+    await sut.stop();
+    opened();
+    await starting;
+    expect(stream.reading).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await store.ticks('AAPL', { limit: 10, order: 'asc' })).toEqual([]);
   });
 });

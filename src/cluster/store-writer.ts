@@ -48,6 +48,7 @@ export class StoreWriter {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failing = false;
+  private fenced = false;
   written = 0;
 
   constructor(
@@ -73,10 +74,16 @@ export class StoreWriter {
       }
     });
     if (this.stopped) return;
-    this.consuming = await this.consumers.durable((m, ack) => this.onMessage(m.seq, m.data, ack), {
+    const consuming = await this.consumers.durable((m, ack) => this.onMessage(m.seq, m.data, ack), {
       maxPending: MAX_UNACKED,
       ackWaitMs: ACK_WAIT_MS,
     });
+    // Stopped while it was starting (the lease was lost meanwhile): never start writing.
+    if (this.stopped) {
+      consuming.stop();
+      return;
+    }
+    this.consuming = consuming;
     this.timer = setInterval(() => void this.flush(), this.options.flushMs);
     this.timer.unref();
   }
@@ -84,11 +91,16 @@ export class StoreWriter {
   /** Writes and acknowledges what it holds, then stops reading. */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.halt();
+    await this.writing;
+    await this.flush();
+  }
+
+  private halt(): void {
     this.stopped = true;
     this.consuming?.stop();
     if (this.timer) clearInterval(this.timer);
-    await this.writing;
-    await this.flush();
+    this.timer = undefined;
   }
 
   private onMessage(streamSeq: number, data: Uint8Array, ack: () => void): void {
@@ -113,6 +125,7 @@ export class StoreWriter {
   /** One batch: ticks and the candle rows they changed, then the ack up to its last message. */
   flush(): Promise<void> {
     if (this.writing) return this.writing;
+    if (this.fenced) return Promise.resolve();
     // Candles close by the stream's own time, so the stored rows follow from the ticks alone.
     if (this.lastTs) this.aggregator.advance(this.lastTs);
     for (const row of this.aggregator.takeRows()) this.rows.set(candleRowKey(row), row);
@@ -133,7 +146,10 @@ export class StoreWriter {
       })
       .catch((err: unknown) => {
         if (err instanceof StoreFencedError) {
+          // For good: the stream keeps these ticks for the writer with the higher term.
           this.logger.warn(`Store writer fenced: ${err.message}`);
+          this.fenced = true;
+          this.halt();
           this.options.onFenced();
           return;
         }
