@@ -40,6 +40,8 @@ const CANDLE_PUBLISH_MS = 200;
 const PRESENCE_MS = 2_000;
 export const NODES_BUCKET = 'tickerboard_nodes';
 const NODES_TTL_MS = 3 * PRESENCE_MS;
+/** How long a stopping node stays up answering 503 (deploy/haproxy.cfg: 2 checks 500 ms apart). */
+const DRAIN_MS = 2_000;
 
 interface Tenure {
   lease: LeaseTenure;
@@ -127,13 +129,18 @@ export class ClusterIngest
     );
   }
 
-  /** Draining: not ready from now on, and the feed goes to another node without waiting a TTL. */
+  /**
+   * Draining: not ready from now on, the feed goes to another node without waiting a TTL, and
+   * the node keeps serving for DRAIN_MS so the balancer's checks see it leave before it closes.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    const started = Date.now();
     this.readiness.hold('drain', 'draining: the node is shutting down');
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     await this.lease?.stop();
     await this.stepDown('shutdown');
+    await sleep(DRAIN_MS - (Date.now() - started));
   }
 
   async onApplicationShutdown(): Promise<void> {
