@@ -1,5 +1,5 @@
 // LeaseStore on a JetStream KV bucket whose TTL (the stream's max_age) expires the lease entry.
-// Not wired into the app yet: the embedded default (one process, no NATS) does not use it.
+// Cluster mode only: the embedded default (one process, no NATS) never opens it.
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -15,6 +15,8 @@ export interface JetStreamLeaseStoreOptions {
   ttlMs?: number;
   /** Answers slower than this count as errors, which FeedLease treats as loss. */
   timeoutMs?: number;
+  /** Replicas when the bucket is created. */
+  replicas?: number;
 }
 
 export class JetStreamLeaseStore implements LeaseStore {
@@ -30,9 +32,10 @@ export class JetStreamLeaseStore implements LeaseStore {
       bucket = FEED_LEASE_BUCKET,
       ttlMs = FEED_LEASE_TTL_MS,
       timeoutMs,
+      replicas = 1,
     }: JetStreamLeaseStoreOptions = {},
   ): Promise<JetStreamLeaseStore> {
-    const kv = await new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1 });
+    const kv = await new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1, replicas });
     const status = await kv.status();
     if (status.ttl !== ttlMs) {
       throw new Error(`KV bucket ${bucket} has a TTL of ${status.ttl} ms, not ${ttlMs} ms`);
@@ -53,6 +56,14 @@ export class JetStreamLeaseStore implements LeaseStore {
       return await this.kv.update(key, value, revision, this.timeoutMs);
     } catch (error) {
       throw asConflict(key, error);
+    }
+  }
+
+  async release(key: string, revision: number): Promise<void> {
+    try {
+      await this.kv.delete(key, { previousSeq: revision });
+    } catch (error) {
+      if (!(asConflict(key, error) instanceof LeaseConflictError)) throw error;
     }
   }
 
