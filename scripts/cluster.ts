@@ -251,6 +251,42 @@ async function prepareDatabase(opts: Options): Promise<string> {
   return `${server}/${opts.db}`;
 }
 
+function waitingFor(answer: { status: number; body: string } | undefined): string {
+  if (!answer) return 'no answer';
+  if (answer.status === 200) return 'ready';
+  try {
+    return (JSON.parse(answer.body) as { waiting: string[] }).waiting.join(', ');
+  } catch {
+    return `status ${answer.status}`;
+  }
+}
+
+/**
+ * Says when every node is ready (HAProxy sends a node traffic only then), and meanwhile, now and
+ * then, what they wait for: a new database first gets its history (about a minute on 2 cores).
+ */
+async function reportReadiness(
+  nodes: { proc: Proc; url: string }[],
+  stopped: () => boolean,
+): Promise<void> {
+  const start = Date.now();
+  let told = 0;
+  // Five minutes at most: a node killed by hand would otherwise be reported on forever.
+  while (!stopped() && Date.now() - start < 300_000) {
+    const answers = await Promise.all(nodes.map((n) => httpStatus(`${n.url}/api/health/ready`)));
+    if (answers.every((a) => a?.status === 200)) {
+      say(`all ${nodes.length} nodes ready after ${Math.round((Date.now() - start) / 1000)} s`);
+      return;
+    }
+    if (Date.now() - start > 10_000 + told * 30_000) {
+      told++;
+      const waiting = answers.map((a, i) => `${nodes[i].proc.name}: ${waitingFor(a)}`);
+      say(`waiting for readiness (${waiting.join('; ')})`);
+    }
+    await sleep(1000);
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const haproxy = findBinary('haproxy', process.env.HAPROXY_BIN);
@@ -390,18 +426,6 @@ async function main(): Promise<void> {
     procs.push(balancer);
     await waitPort(opts.port, balancer, 10_000);
 
-    // Ready: caught up with the stream. Not fatal if slow; the balancer holds a node back until then.
-    const until = Date.now() + 60_000;
-    for (;;) {
-      const states = await Promise.all(nodes.map((n) => httpStatus(`${n.url}/api/health/ready`)));
-      if (states.every((s) => s?.status === 200)) break;
-      if (Date.now() > until) {
-        say(`not every node is ready yet: ${states.map((s) => s?.body ?? 'no answer').join(' ')}`);
-        break;
-      }
-      await sleep(500);
-    }
-
     const lb = `http://localhost:${opts.port}`;
     const lines = [
       '',
@@ -415,6 +439,7 @@ async function main(): Promise<void> {
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+    void reportReadiness(nodes, () => shuttingDown);
     setInterval(() => undefined, 1 << 30); // runs until a signal, also if every child has exited
   } catch (err) {
     if (shuttingDown) return;
