@@ -153,10 +153,13 @@ function signalGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): b
 
 async function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return true;
-  return Promise.race([
-    new Promise<boolean>((r) => child.once('exit', () => r(true))),
-    sleep(ms).then(() => false),
-  ]);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 /** Appends a harness line to a process's log file, so its log reads as a timeline. */
