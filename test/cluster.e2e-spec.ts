@@ -240,14 +240,13 @@ run('Cluster failover (e2e, issue #12)', () => {
         if (failoverError) throw failoverError;
         expect(worst(row)).toBeLessThanOrEqual(FAILOVER_BOUND_MS);
         expect(takeoverMs).toBeLessThanOrEqual(FAILOVER_BOUND_MS);
-        // The thawed node stays a follower: every node names the new leader, and only it feeds.
+        // The thawed node stays a follower: every node, itself included, names the new leader.
+        // (That nothing it published got in is checked on the contents at the end.)
         await sleep(2_000);
         const views = await cluster.views();
         for (const [id, view] of Object.entries(views)) {
           if (typeof view === 'string') throw new Error(`${id}: ${view}`);
           expect({ id, leader: view.leader }).toEqual({ id, leader: newLeader });
-          const feeding = view.nodes.filter((n) => n.feed === true || n.feed === 'leader');
-          expect(feeding.map((n) => n.id)).not.toContain(frozen.id);
         }
       });
     },
@@ -301,14 +300,17 @@ run('Cluster failover (e2e, issue #12)', () => {
         // Measured from the restart, the stall is a failover like the others.
         for (const t of resumed) expect(t! - restartedAt).toBeLessThanOrEqual(FAILOVER_BOUND_MS);
         expect(worst(row)).toBeLessThanOrEqual(NATS_DOWN_MS + FAILOVER_BOUND_MS);
-        // Every client was told that the stream stalled.
-        for (const r of recorders) {
-          const told = r.notices.filter(
-            (n) => n.at >= at && n.at <= restartedAt + FAILOVER_BOUND_MS,
-          );
-          expect({ client: r.name, told: told.length > 0 }).toEqual({ client: r.name, told: true });
-        }
         await sleep(1_500); // a little more recorded after the last fault
+        // Every client was told that the stream stalled, and then that it flows again.
+        for (const r of recorders) {
+          const told = r.notices.filter((n) => n.at >= at).map((n) => n.notice.type as string);
+          const stalled = told.indexOf('stalled');
+          expect({ client: r.name, told }).toEqual({
+            client: r.name,
+            told: expect.arrayContaining(['stalled', 'recovered']),
+          });
+          expect(told.indexOf('recovered', stalled)).toBeGreaterThan(stalled);
+        }
       });
     },
     NATS_DOWN_MS + FAILOVER_BOUND_MS + 60_000,

@@ -636,6 +636,8 @@ export interface ConnectionRecord {
   ackMs?: number;
   unresumable: string[];
   snapshot: Snapshot[];
+  /** The node the acknowledgement names (cluster mode), when it names one. */
+  servedBy?: string;
   error?: string;
   disconnectedAt?: number;
   reason?: string;
@@ -789,6 +791,7 @@ export class Recorder {
       return false;
     }
     record.unresumable = ack.unresumable ?? [];
+    record.servedBy = (ack as { node?: string }).node;
     record.snapshot = ack.snapshot as Snapshot[];
     for (const snap of record.snapshot) {
       // As docs/PROTOCOL.md's client: live ticks continue from the snapshot, unless ticks of
