@@ -129,9 +129,17 @@ run('Cluster failover (e2e, issue #12)', () => {
 
   const worst = (row: GapRow) => Math.max(...row.gapMs.map((g) => g ?? Infinity));
 
-  beforeAll(async () => {
+  let started = false;
+  /** Later tests fail in one line when the cluster never started (the first test says why). */
+  function needCluster(): void {
+    if (!started) throw new Error('The cluster did not start: see the first test');
+  }
+
+  it('starts nats-server, a fresh database, three nodes and two recording clients on each', async () => {
     cluster = await Cluster.start({
       nodes: NODES,
+      // A server built elsewhere (e.g. another checkout) instead of compiling this one's src/.
+      mainJs: process.env.TICKERBOARD_MAIN_JS || undefined,
       env: { FEED: 'auto', TICK_RATE: '300', SEED: '12', LOG_LEVEL: 'log' },
     });
     await step(async () => {
@@ -149,7 +157,8 @@ run('Cluster failover (e2e, issue #12)', () => {
         'five ticks of every symbol at every client',
       );
     });
-  }, 90_000);
+    started = true;
+  }, 120_000);
 
   afterAll(async () => {
     for (const r of recorders) r.close();
@@ -192,6 +201,7 @@ run('Cluster failover (e2e, issue #12)', () => {
   }, 30_000);
 
   it('kill -9 of a follower: its clients resume on another node, the leader keeps the feed', async () => {
+    needCluster();
     await step(async () => {
       const victim = cluster.nodes.find((n) => n.id !== leader)!;
       const moved = onNode(victim.id);
@@ -215,6 +225,7 @@ run('Cluster failover (e2e, issue #12)', () => {
   it(
     'SIGSTOP of the leader past the TTL: another node takes over; thawed, the old leader is fenced',
     async () => {
+      needCluster();
       await step(async () => {
         const frozen = cluster.node(leader);
         const stuck = onNode(frozen.id);
@@ -256,6 +267,7 @@ run('Cluster failover (e2e, issue #12)', () => {
   it(
     'kill -9 of the new leader: the remaining node takes over',
     async () => {
+      needCluster();
       await step(async () => {
         const victim = cluster.node(leader);
         const moved = onNode(victim.id);
@@ -281,6 +293,7 @@ run('Cluster failover (e2e, issue #12)', () => {
   it(
     'restart of nats-server on the same port and store: the stream stalls, clients are told, nothing is lost',
     async () => {
+      needCluster();
       await step(async () => {
         const nats = cluster.nats!;
         const at = Date.now();
@@ -317,6 +330,7 @@ run('Cluster failover (e2e, issue #12)', () => {
   );
 
   it('every client saw contiguous seqs across its reconnects, or an explicit unresumable', () => {
+    needCluster();
     for (const r of recorders) r.close(); // recording stops before REST and the store are read
     const violations = recorders.flatMap(contiguityViolations);
     if (violations.length) failed = true;
@@ -328,6 +342,7 @@ run('Cluster failover (e2e, issue #12)', () => {
   const merged = new Map<string, Map<number, Tick>>(SYMBOLS.map((s) => [s, new Map()]));
 
   it('no (symbol, seq) has two contents across clients, REST of every live node and PostgreSQL', async () => {
+    needCluster();
     const seen = new Map<string, { content: string; source: string }>();
     const conflicts: string[] = [];
     const add = (source: string, t: Tick) => {
@@ -393,6 +408,7 @@ run('Cluster failover (e2e, issue #12)', () => {
   }, 60_000);
 
   it('prices continue across each failover: seq + 1, volume carried on, bid and ask within 1 %', () => {
+    needCluster();
     const problems: string[] = [];
     const check = (symbol: string, a: Tick, b: Tick | undefined, where: string) => {
       if (!b) return problems.push(`${where} ${symbol}: no tick after seq ${a.seq}`);
