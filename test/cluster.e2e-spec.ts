@@ -66,7 +66,8 @@ run('Cluster failover (e2e, issue #12)', () => {
   let failed = false;
   const t0 = Date.now();
 
-  const targets = (): Target[] => cluster.live.map((n) => ({ id: n.id, url: n.url }));
+  const targets = (): Target[] =>
+    cluster.nodes.map((n) => ({ id: n.id, url: n.url, up: !n.gone && n.running && !n.paused }));
   const onNode = (id: string) => recorders.filter((r) => r.current.id === id);
   const rel = (t: number) => `${((t - t0) / 1000).toFixed(1)}s`;
 
@@ -147,7 +148,7 @@ run('Cluster failover (e2e, issue #12)', () => {
       for (const node of cluster.nodes) {
         for (let i = 0; i < RECORDERS_PER_NODE; i++) {
           const name = `${node.id}/c${i + 1}`;
-          recorders.push(new Recorder(name, SYMBOLS, targets, { id: node.id, url: node.url }));
+          recorders.push(new Recorder(name, SYMBOLS, targets, { id: node.id, url: node.url }, i));
         }
       }
       await Promise.all(recorders.map((r) => r.start()));
@@ -176,6 +177,7 @@ run('Cluster failover (e2e, issue #12)', () => {
         client: r.name,
         at: rel(c.connectedAt),
         to: c.node,
+        'ack names': c.servedBy ?? '-',
         'ack ms': c.ackMs ?? '-',
         unresumable: c.unresumable.join(',') || '-',
         error: c.error ?? '',

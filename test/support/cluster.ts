@@ -614,6 +614,8 @@ export class Cluster {
 export interface Target {
   id: string;
   url: string;
+  /** False for a node known to be gone or frozen: a reconnect does not try it. */
+  up?: boolean;
 }
 
 export interface RecordedTick {
@@ -652,7 +654,7 @@ export interface RecordedNotice {
 
 /**
  * A socket.io client subscribed in full mode to `symbols`. On a disconnect it connects to the
- * next target after its current one (so to another node first), subscribes again with
+ * next target after its current one (so to another node first; see `spread`), subscribes again with
  * `resume: {symbol: last seq seen}` and carries on; it keeps every tick, ack and notice.
  */
 export class Recorder {
@@ -673,6 +675,8 @@ export class Recorder {
     /** The nodes a reconnect may try, in a stable order. */
     private readonly targets: () => Target[],
     first: Target,
+    /** How many of the next nodes a reconnect skips first (0: the next one). */
+    private readonly spread = 0,
   ) {
     this.current = first;
     for (const s of symbols) this.ticks.set(s, []);
@@ -808,9 +812,13 @@ export class Recorder {
     this.reconnecting ??= (async () => {
       this.socket = undefined;
       for (let round = 0; !this.closed; round++) {
-        const targets = this.targets();
-        const i = targets.findIndex((t) => t.id === this.current.id);
-        const order = [...targets.slice(i + 1), ...targets.slice(0, i + 1)];
+        // The nodes after this one (in the targets' order), skipping `spread` of them, so
+        // that the clients of a node that went away spread over the others.
+        const all = this.targets();
+        const i = all.findIndex((t) => t.id === this.current.id);
+        const next = [...all.slice(i + 1), ...all.slice(0, i + 1)].filter((t) => t.up !== false);
+        const k = next.length ? this.spread % next.length : 0;
+        const order = [...next.slice(k), ...next.slice(0, k)];
         for (const target of order) {
           if (this.closed) return;
           if (await this.connectTo(target)) return;
