@@ -829,6 +829,11 @@ export class Recorder {
     return this.reconnecting;
   }
 
+  /** Makes the first subscribe a resume from these seqs (a client that was elsewhere before). */
+  seed(lastSeq: ReadonlyMap<string, number>): void {
+    for (const [symbol, seq] of lastSeq) if (this.ticks.has(symbol)) this.lastSeq.set(symbol, seq);
+  }
+
   close(): void {
     this.closed = true;
     this.socket?.disconnect();
@@ -861,16 +866,22 @@ export function content(t: Tick): string {
 export function contiguityViolations(r: Recorder): string[] {
   const out: string[] = [];
   for (const [symbol, list] of r.ticks) {
+    // The first tick continues the first subscribe: from its resume point (unless declared
+    // unresumable), else from its snapshot.
     const firstConn = r.connections[0];
+    const from = firstConn?.resume?.[symbol];
     const snap = firstConn?.snapshot.find((s) => s.symbol === symbol);
+    const expected =
+      from !== undefined && !firstConn.unresumable.includes(symbol) ? from : snap?.seq;
     if (
-      snap &&
+      expected !== undefined &&
       list.length &&
       list[0].conn === firstConn.conn &&
-      list[0].tick.seq !== snap.seq + 1
+      list[0].tick.seq !== expected + 1
     ) {
       out.push(
-        `${r.name} ${symbol}: first tick seq ${list[0].tick.seq}, snapshot seq was ${snap.seq}`,
+        `${r.name} ${symbol}: first tick seq ${list[0].tick.seq}, expected ${expected + 1} ` +
+          `(${from !== undefined ? `resumed from ${from}` : 'snapshot'})`,
       );
     }
     for (let i = 1; i < list.length; i++) {
