@@ -1,6 +1,5 @@
 // Decides which node runs the feed: a lease held as one KV entry with a TTL, taken with create and
-// kept with compare-and-set updates. Not wired into the app yet: the embedded default (one process,
-// no NATS) does not use it.
+// kept with compare-and-set updates. Cluster mode only (ClusterIngest on nodes with FEED=auto).
 //
 // The lease gives liveness, not safety on its own: a node whose renewals stop knows it by its own
 // clock, but a paused process cannot know anything until it runs again. What keeps two feeds from
@@ -104,12 +103,19 @@ export class FeedLease {
     this.handle = timers.setInterval(() => void this.tick(), everyMs);
   }
 
-  /** Stops ticking and gives up a held lease locally (the entry expires after the TTL). */
-  stop(): void {
+  /**
+   * Stops ticking and gives up a held lease: locally at once, then in the store by deleting the
+   * entry if it is still this tenure's revision, so another node takes over without waiting for
+   * the TTL (a failed delete only means it waits).
+   */
+  stop(): Promise<void> {
     if (this.handle !== null) this.timers?.clearInterval(this.handle);
     this.handle = null;
     this.stopped = true;
-    if (this.held) this.lose('stopped');
+    const held = this.held;
+    if (!held) return Promise.resolve();
+    this.lose('stopped');
+    return this.store.release(this.key, held.revision).catch(() => undefined);
   }
 
   /**

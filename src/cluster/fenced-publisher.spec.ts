@@ -3,6 +3,7 @@ import { jest } from '@jest/globals';
 import { tick } from './cluster.contract';
 import { FencedError, PublishBacklogError } from './cluster.errors';
 import {
+  decodeBusTick,
   decodeTick,
   encodeTick,
   type FenceEvent,
@@ -25,6 +26,35 @@ describe('tickSubject and tickMsgId', () => {
     expect(tickMsgId({ symbol: 'EURUSD', seq: 7 })).toBe('EURUSD:7');
     expect(() => tickSubject('A.B')).toThrow(RangeError);
     expect(() => tickSubject('>')).toThrow(RangeError);
+  });
+});
+
+describe('the bus encoding of a tick', () => {
+  it('carries the exact mid beside the public tick, and decodes to the same tick bytes', () => {
+    const t = tick('AAPL', 7, 187.25);
+    const mid = 187.30000000000001 + 1e-9;
+    const { tick: back, mid: carried } = decodeBusTick(encodeTick(t, mid));
+    expect(carried).toBe(mid);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(t));
+    expect(decodeBusTick(encodeTick(t))).toEqual({ tick: t });
+  });
+
+  it('refuses a message that is not a tick with a TypeError', () => {
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    expect(() => decodeBusTick(bytes('{"symbol":"AAPL"}'))).toThrow(TypeError);
+    expect(() => decodeBusTick(bytes('[1,2]'))).toThrow(TypeError);
+    expect(() => decodeBusTick(bytes('not json'))).toThrow(SyntaxError);
+  });
+
+  it('hands the mids of the last stored ticks to the node that takes over', async () => {
+    const stream = new FakeTickStream();
+    const { sut: before } = setup(stream);
+    await before.takeOver(['AAPL', 'MSFT']);
+    await before.publish(tick('AAPL', 1, 101), 101.0625);
+    await before.publish(tick('MSFT', 1, 401));
+    const { sut } = setup(stream);
+    await sut.takeOver(['AAPL', 'MSFT']);
+    expect(sut.lastMids()).toEqual(new Map([['AAPL', 101.0625]]));
   });
 });
 

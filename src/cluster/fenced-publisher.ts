@@ -1,7 +1,7 @@
 // Publishes the feed's ticks to JetStream so that only one node's ticks are ever stored: each
 // publish names the subject's last stream sequence it knows of, and a refusal means another node
-// has published, so this one stops for good. Not wired into the app yet: the embedded default (one
-// process, no NATS) does not use it.
+// has published, so this one stops for good. Cluster mode only (ClusterIngest runs it on the node
+// that holds the feed lease).
 //
 // One symbol's publishes are strictly sequential: the expected last subject sequence of the next
 // tick is the stream sequence of this one, which only its ack tells (the stream's sequence is
@@ -51,12 +51,54 @@ export interface FencedPublisherOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodeTick(tick: Tick): Uint8Array {
-  return encoder.encode(JSON.stringify(tick));
+/** A tick as the bus carries it: the public tick, and the feed's exact state after it if known. */
+export interface BusTick {
+  tick: Tick;
+  /** The model's unrounded mid after the tick (see TickListener), for the next feed node. */
+  mid?: number;
+}
+
+/** The tick's JSON, with `"mid"` appended when known. */
+export function encodeTick(tick: Tick, mid?: number): Uint8Array {
+  const json = JSON.stringify(tick);
+  if (mid === undefined || !Number.isFinite(mid)) return encoder.encode(json);
+  return encoder.encode(`${json.slice(0, -1)},"mid":${JSON.stringify(mid)}}`);
+}
+
+/**
+ * Decodes a bus message into a tick with the contract's fields in the contract's order, so every
+ * node re-encodes it to the same bytes. Throws TypeError on a message that is not a tick.
+ */
+export function decodeBusTick(data: Uint8Array): BusTick {
+  const o = JSON.parse(decoder.decode(data)) as Record<string, unknown>;
+  const tick = {
+    symbol: o.symbol,
+    seq: o.seq,
+    ts: o.ts,
+    bid: o.bid,
+    ask: o.ask,
+    bidSize: o.bidSize,
+    askSize: o.askSize,
+    last: o.last,
+    size: o.size,
+    volume: o.volume,
+  } as Tick;
+  if (
+    typeof tick.symbol !== 'string' ||
+    !Number.isSafeInteger(tick.seq) ||
+    typeof tick.ts !== 'number' ||
+    typeof tick.bid !== 'number' ||
+    typeof tick.ask !== 'number' ||
+    typeof tick.last !== 'number' ||
+    typeof tick.volume !== 'number'
+  ) {
+    throw new TypeError('not a tick');
+  }
+  return typeof o.mid === 'number' ? { tick, mid: o.mid } : { tick };
 }
 
 export function decodeTick(data: Uint8Array): Tick {
-  return JSON.parse(decoder.decode(data)) as Tick;
+  return decodeBusTick(data).tick;
 }
 
 interface Lane {
@@ -70,6 +112,7 @@ interface Lane {
 export class FencedTickPublisher {
   private readonly lanes = new Map<string, Lane>();
   private fence: FencedError | null = null;
+  private readonly mids = new Map<string, number>();
   private readonly maxAttempts: number;
   private readonly maxPending: number;
 
@@ -91,6 +134,7 @@ export class FencedTickPublisher {
    */
   async takeOver(symbols: readonly string[]): Promise<Map<string, Tick | null>> {
     const last = new Map<string, Tick | null>();
+    this.mids.clear();
     for (const symbol of symbols) {
       const subject = tickSubject(symbol);
       const stored = await this.stream.lastBySubject(subject);
@@ -100,13 +144,20 @@ export class FencedTickPublisher {
         tail: Promise.resolve(),
         pending: 0,
       });
-      last.set(symbol, stored ? decodeTick(stored.data) : null);
+      const bus = stored ? decodeBusTick(stored.data) : null;
+      last.set(symbol, bus?.tick ?? null);
+      if (bus?.mid !== undefined) this.mids.set(symbol, bus.mid);
     }
     return last;
   }
 
+  /** The exact mids carried by the last ticks takeOver() read, for the symbols that had one. */
+  lastMids(): ReadonlyMap<string, number> {
+    return this.mids;
+  }
+
   /** Resolves with the ack once stored; rejects with FencedError once the publisher has stopped. */
-  publish(tick: Tick): Promise<PublishAck> {
+  publish(tick: Tick, mid?: number): Promise<PublishAck> {
     if (this.fence) return Promise.reject(this.fence);
     const lane = this.lanes.get(tick.symbol);
     if (!lane) return Promise.reject(new Error(`${tick.symbol} was not taken over`));
@@ -114,7 +165,7 @@ export class FencedTickPublisher {
       return Promise.reject(new PublishBacklogError(tick.symbol, this.maxPending));
     }
     lane.pending++;
-    const data = encodeTick(tick);
+    const data = encodeTick(tick, mid);
     const sent = lane.tail.then(() => this.send(lane, tick, data));
     lane.tail = sent.then(
       () => (lane.pending--, undefined),

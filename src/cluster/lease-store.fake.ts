@@ -40,6 +40,11 @@ export class FakeLeaseStore implements LeaseStore {
     return this.write(key, value);
   }
 
+  async release(key: string, revision: number): Promise<void> {
+    await this.enter();
+    if (this.live(key)?.revision === revision) this.entries.delete(key);
+  }
+
   async get(key: string): Promise<LeaseEntry | null> {
     await this.enter();
     const current = this.live(key);

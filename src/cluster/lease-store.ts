@@ -12,6 +12,8 @@ export interface LeaseStore {
   create(key: string, value: string): Promise<number>;
   /** Writes the key only if `revision` is still its latest; throws LeaseConflictError otherwise. */
   update(key: string, value: string, revision: number): Promise<number>;
+  /** Deletes the key only if `revision` is still its latest (a no-op otherwise). */
+  release(key: string, revision: number): Promise<void>;
   /** The live entry, or null when the key is absent, deleted or expired. */
   get(key: string): Promise<LeaseEntry | null>;
 }

@@ -121,3 +121,28 @@ export const ERROR_CODES = [
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A node of a Tickerboard deployment, as GET /api/cluster lists it. */
+export interface ClusterNode {
+  id: string;
+  /** Connected sockets. */
+  clients: number;
+  /** Stream messages this node has still to apply (0: caught up). */
+  lag: number;
+  /** Whether the node may run the feed (FEED=auto). */
+  feed: boolean;
+  /** Whether it is ready for traffic (caught up, not draining). */
+  ready: boolean;
+  /** When it last reported itself, UTC epoch ms. */
+  seenAt: number;
+}
+
+/** GET /api/cluster: the node that answered, the feed's leader and every live node. */
+export interface ClusterView {
+  mode: 'single' | 'cluster';
+  /** The node that answered (NODE_ID). */
+  node: string;
+  /** The node that runs the feed now, or null while none does (a failover in progress). */
+  leader: string | null;
+  nodes: ClusterNode[];
+}

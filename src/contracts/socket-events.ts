@@ -40,6 +40,8 @@ export interface SubscribeOk {
   snapshot: Array<Snapshot | LiveCandle>;
   /** Symbols whose `resume` point is older than what the server keeps: reload them over REST. */
   unresumable?: string[];
+  /** Cluster mode: the node serving this connection (its NODE_ID). */
+  node?: string;
 }
 
 export interface SubscriptionsOk {
@@ -72,8 +74,24 @@ export interface DisconnectingNotice {
   message: string;
 }
 
+/**
+ * Cluster mode: the tick stream has stopped (the bus is unreachable, or no node runs the feed
+ * yet); the subscriptions stay, and ticks continue with the next seq once it is back.
+ */
+export interface StalledNotice {
+  type: 'stalled';
+  message: string;
+}
+
+/** Cluster mode: the tick stream flows again after a `stalled` notice. */
+export interface RecoveredNotice {
+  type: 'recovered';
+  message: string;
+}
+
 /** Out-of-band news on the `notice` event; `type` tells them apart. */
-export type Notice = ConflatedNotice | ShutdownNotice | DisconnectingNotice;
+export type Notice =
+  ConflatedNotice | ShutdownNotice | DisconnectingNotice | StalledNotice | RecoveredNotice;
 
 export const EVENTS = {
   subscribe: 'subscribe',

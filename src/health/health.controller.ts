@@ -10,9 +10,10 @@ import type { FastifyReply } from 'fastify';
 import { Readiness } from '../common/readiness';
 import { AppConfig } from '../config/app-config';
 import type { Registry } from 'prom-client';
-import { MarketDataIngest } from '../market-data/market-data.ingest';
+import type { ClusterView } from '../contracts';
+import { MarketDataSource } from '../market-data/market-data.source';
 import { StreamingGateway } from '../streaming/streaming.gateway';
-import { HealthDto, ReadyDto } from './dto/health.response';
+import { ClusterViewDto, HealthDto, ReadyDto } from './dto/health.response';
 import { createRegistry } from './metrics';
 
 @ApiTags('health')
@@ -21,15 +22,26 @@ export class HealthController {
   private readonly registry: Registry;
 
   constructor(
-    private readonly ingest: MarketDataIngest,
+    private readonly source: MarketDataSource,
     private readonly gateway: StreamingGateway,
     private readonly readiness: Readiness,
     private readonly config: AppConfig,
   ) {
     this.registry = createRegistry({
-      feed: () => ingest.stats(),
+      feed: () => source.stats(),
       stream: () => gateway.stats(),
     });
+    source.countClientsWith(() => gateway.stats().connectedClients);
+  }
+
+  @Get('cluster')
+  @ApiOperation({
+    summary:
+      'This node, the node that runs the feed, and every live node with its clients and its lag behind the stream',
+  })
+  @ApiOkResponse({ type: ClusterViewDto })
+  cluster(): Promise<ClusterView> {
+    return this.source.cluster();
   }
 
   @Get('health')

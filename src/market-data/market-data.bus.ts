@@ -1,6 +1,6 @@
-// The path from market data to the gateways. In-process today; a Redis-backed bus can replace it
-// so that several gateway nodes serve one feed.
-import type { LiveCandle, Tick } from '../contracts';
+// The path from market data to this node's gateway, in-process. In cluster mode each node fills it
+// from its own consumer of the JetStream tick stream (src/cluster), so the gateway is the same.
+import type { LiveCandle, Notice, Tick } from '../contracts';
 
 export type Unsubscribe = () => void;
 
@@ -9,11 +9,15 @@ export abstract class MarketDataBus {
   abstract publishCandles(candles: LiveCandle[]): void;
   abstract onTick(listener: (tick: Tick) => void): Unsubscribe;
   abstract onCandles(listener: (candles: LiveCandle[]) => void): Unsubscribe;
+  /** News for every connected client (the stream stalled or recovered). */
+  abstract publishNotice(notice: Notice): void;
+  abstract onNotice(listener: (notice: Notice) => void): Unsubscribe;
 }
 
 export class InProcessBus extends MarketDataBus {
   private readonly tickListeners: Array<(tick: Tick) => void> = [];
   private readonly candleListeners: Array<(candles: LiveCandle[]) => void> = [];
+  private readonly noticeListeners: Array<(notice: Notice) => void> = [];
 
   publishTick(tick: Tick): void {
     const listeners = this.tickListeners;
@@ -32,6 +36,15 @@ export class InProcessBus extends MarketDataBus {
   onCandles(listener: (candles: LiveCandle[]) => void): Unsubscribe {
     this.candleListeners.push(listener);
     return () => remove(this.candleListeners, listener);
+  }
+
+  publishNotice(notice: Notice): void {
+    for (const listener of this.noticeListeners) listener(notice);
+  }
+
+  onNotice(listener: (notice: Notice) => void): Unsubscribe {
+    this.noticeListeners.push(listener);
+    return () => remove(this.noticeListeners, listener);
   }
 }
 

@@ -6,7 +6,8 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { INTERVALS, INTERVAL_MS, type Tick, utcDay } from '../contracts';
+import type { ClusterView, Tick } from '../contracts';
+import { Readiness } from '../common/readiness';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { symbolTickRate } from '../instruments/catalog';
@@ -15,11 +16,10 @@ import { QuoteStore, candleRowKey, type SeqReservation } from '../storage/quote-
 import type { CandleAggregator } from './candles/candle-aggregator';
 import { HistoryBackfill } from './history-backfill';
 import { MarketDataBus } from './market-data.bus';
-import { MarketDataState } from './market-data.state';
+import { MarketDataSource } from './market-data.source';
+import { MarketDataState, seedState } from './market-data.state';
 import { PriceFeed } from './price-feed';
-import type { RecentTicks } from './recent-ticks';
 import { SeqReservations, reservationBlock } from './seq-reservations';
-import type { SnapshotBook } from './snapshot-book';
 
 /** How often closed and changed candles are pushed to the gateways. */
 const CANDLE_PUBLISH_MS = 200;
@@ -27,23 +27,24 @@ const CANDLE_PUBLISH_MS = 200;
 const MAX_UNWRITTEN_TICKS = 2_000_000;
 
 @Injectable()
-export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MarketDataIngest
+  extends MarketDataSource
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(MarketDataIngest.name);
-  // The state's parts, held directly so that the tick path reads one field each.
-  private readonly book: SnapshotBook;
-  private readonly recent: RecentTicks;
   private readonly aggregator: CandleAggregator;
   private writing: Promise<void> | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribeFeed: (() => void) | undefined;
   private stopped = false;
   private tickCount = 0;
+  private clients: () => number = () => 0;
   /** Seqs reserved in the store ahead of the feed, extended by flush(). */
   private readonly seqs: SeqReservations;
   /** Whether this outage of the store has been reported as pausing symbols. */
   private pauseReported = false;
   private readonly lastIssued = (symbol: string): number | undefined =>
-    this.book.lastTick(symbol)?.seq;
+    this.state.book.lastTick(symbol)?.seq;
 
   constructor(
     private readonly state: MarketDataState,
@@ -54,9 +55,9 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
     private readonly instruments: InstrumentsService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly readiness: Readiness,
   ) {
-    this.book = state.book;
-    this.recent = state.recent;
+    super();
     this.aggregator = state.aggregator;
     const entries = instruments.entries();
     this.seqs = new SeqReservations(
@@ -110,11 +111,26 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
   /** The per-tick path: in-place updates and one push per consumer, nothing else. */
   private onTick(tick: Tick): void {
     this.tickCount++;
-    this.book.apply(tick);
-    this.recent.push(tick);
-    this.aggregator.apply(tick);
+    this.state.apply(tick);
     this.state.unwrittenTicks.push(tick);
     this.bus.publishTick(tick);
+  }
+
+  /** One process: it is the whole deployment, and runs the feed. */
+  cluster(): Promise<ClusterView> {
+    const self = {
+      id: this.config.nodeId,
+      clients: this.clients(),
+      lag: 0,
+      feed: true,
+      ready: this.readiness.status().ready,
+      seenAt: this.clock.now(),
+    };
+    return Promise.resolve({ mode: 'single', node: self.id, leader: self.id, nodes: [self] });
+  }
+
+  countClientsWith(count: () => number): void {
+    this.clients = count;
   }
 
   stats(): Record<string, number> {
@@ -202,25 +218,10 @@ export class MarketDataIngest implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** After a restart or a backfill: day figures for snapshots, open candles for the aggregator. */
-  private async seedFromStore(last: ReadonlyMap<string, Tick>): Promise<void> {
-    const now = this.clock.now();
-    const today = utcDay(now);
-    for (const { symbol } of this.instruments.entries()) {
-      for (const interval of INTERVALS) {
-        const [latest] = await this.store.candles(symbol, interval, { order: 'latest', limit: 1 });
-        if (latest && latest.t + INTERVAL_MS[interval] > now) {
-          this.aggregator.seed(symbol, interval, latest);
-        }
-      }
-      const [day] = await this.store.candles(symbol, '1d', { from: today, order: 'asc', limit: 1 });
-      const prev = await this.store.lastCandleBefore(symbol, '1d', today);
-      this.book.seed(symbol, last.get(symbol), {
-        ...(day && day.n > 0 ? { day: day.t, open: day.o, high: day.h, low: day.l } : {}),
-        prevClose: prev?.c,
-      });
-      const tick = last.get(symbol);
-      // The ring holds contiguous seqs: a stored tick the feed continues after a gap from stays out.
-      if (tick && tick.seq === this.seqs.startAfter(symbol)) this.recent.push(tick);
-    }
+  private seedFromStore(last: ReadonlyMap<string, Tick>): Promise<void> {
+    // The ring holds contiguous seqs: a stored tick the feed continues after a gap from stays out.
+    return seedState(this.state, this.store, this.instruments.entries(), this.clock.now(), last, {
+      ring: (tick) => tick.seq === this.seqs.startAfter(tick.symbol),
+    });
   }
 }

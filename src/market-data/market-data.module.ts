@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ClusterIngest } from '../cluster/cluster-ingest';
 import { Clock, SystemClock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsModule } from '../instruments/instruments.module';
@@ -10,6 +12,7 @@ import { InProcessBus, MarketDataBus } from './market-data.bus';
 import { MarketDataIngest } from './market-data.ingest';
 import { MarketDataReader } from './market-data.reader';
 import { MarketDataRetention } from './market-data.retention';
+import { MarketDataSource } from './market-data.source';
 import { MarketDataState } from './market-data.state';
 import { PriceFeed } from './price-feed';
 import { SimulatorBackfill } from './simulator/simulator.backfill';
@@ -38,10 +41,16 @@ function simulatorOptions(config: AppConfig): { seed: number; tickRate: number }
     },
     { provide: MarketDataBus, useClass: InProcessBus },
     MarketDataState,
-    MarketDataIngest,
+    // One process (the embedded default), or a node of a cluster when NATS_URL is set.
+    {
+      provide: MarketDataSource,
+      inject: [AppConfig, ModuleRef],
+      useFactory: (config: AppConfig, ref: ModuleRef): Promise<MarketDataSource> =>
+        config.natsUrl ? ref.create(ClusterIngest) : ref.create(MarketDataIngest),
+    },
     MarketDataReader,
     MarketDataRetention,
   ],
-  exports: [MarketDataReader, MarketDataIngest, MarketDataBus, Clock],
+  exports: [MarketDataReader, MarketDataSource, MarketDataBus, Clock],
 })
 export class MarketDataModule {}

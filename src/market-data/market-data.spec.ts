@@ -17,6 +17,7 @@ import {
 } from '../storage/quote-store';
 import type { HistoryBackfill } from './history-backfill';
 import { InProcessBus } from './market-data.bus';
+import { Readiness } from '../common/readiness';
 import { MarketDataIngest } from './market-data.ingest';
 import { MarketDataReader } from './market-data.reader';
 import { MarketDataState } from './market-data.state';
@@ -114,6 +115,7 @@ function setup(store = new MemoryStore()) {
     instruments,
     clock,
     config,
+    new Readiness(),
   );
   const sut = new MarketDataReader(state, quoteStore);
   /** `seconds` seconds of BTCUSD ticks, `perSecond` a second; returns them. */

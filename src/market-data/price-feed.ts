@@ -1,7 +1,12 @@
 // The seam between a source of prices (the simulator today, a real provider later) and Tickerboard.
 import type { Tick } from '../contracts';
 
-export type TickListener = (tick: Tick) => void;
+/**
+ * `mid`, when the feed has one, is its exact state after this tick where the tick only rounds it
+ * (the simulator's unrounded mid). The cluster carries it on the bus, so that the node that takes
+ * the feed over continues the model exactly; see FeedSeqLimits.mids.
+ */
+export type TickListener = (tick: Tick, mid?: number) => void;
 
 /** How far a starting feed's seqs go: where each symbol continues, and how far it may go. */
 export interface FeedSeqLimits {
@@ -15,6 +20,11 @@ export interface FeedSeqLimits {
    * map emits nothing until then. Without this map the feed has no limit.
    */
   allowed?: ReadonlyMap<string, number>;
+  /**
+   * Per symbol, the exact mid the model continues from after `last` (carried on the cluster's
+   * bus); without it the model continues from the last tick's (bid + ask) / 2.
+   */
+  mids?: ReadonlyMap<string, number>;
 }
 
 export abstract class PriceFeed {

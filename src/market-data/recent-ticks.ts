@@ -33,6 +33,11 @@ export class RecentTicks {
     ring.push(tick);
   }
 
+  /** Forgets a symbol's ticks: the next one it holds starts a new contiguous run (after a gap). */
+  clear(symbol: string): void {
+    this.rings.delete(symbol);
+  }
+
   /** Lowest seq held for a symbol, or undefined. */
   firstSeq(symbol: string): number | undefined {
     const ring = this.rings.get(symbol);

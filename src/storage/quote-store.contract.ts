@@ -2,7 +2,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Candle, Interval, Tick } from '../contracts';
-import type { CandleRow, QuoteStore, TickQuery } from './quote-store';
+import {
+  type CandleRow,
+  type QuoteStore,
+  StoreFencedError,
+  type TickQuery,
+  type WriteBatch,
+} from './quote-store';
 
 /** A place a store lives (a temporary file, a fresh schema), reopenable until destroyed. */
 export interface QuoteStoreLocation {
@@ -566,6 +572,141 @@ export function describeQuoteStoreContract(
         await sut.close();
         sut = await location.open();
         expect(await sut.reservations()).toEqual(new Map([['AAPL', 99]]));
+      });
+    });
+
+    describe('writer term fencing', () => {
+      /**
+       * A batch of `term`: AAPL ticks firstSeq and firstSeq + 1, the candle every term writes
+       * (AAPL 1m T0, with c = n = term), a candle of its own and a reservation of 1000 + term.
+       */
+      const batchOf = (term: number, firstSeq: number): WriteBatch => ({
+        ticks: makeTicks('AAPL', 2, { firstSeq }),
+        candles: [
+          candle('AAPL', '1m', T0, term, term),
+          candle('AAPL', '1m', T0 + firstSeq * 60_000),
+        ],
+        reservations: [{ symbol: 'AAPL', through: 1_000 + term }],
+        writerTerm: term,
+      });
+      const refusal = (batch: WriteBatch) =>
+        sut.write(batch).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+
+      it('writes a batch without a term whatever term is stored, and keeps the term', async () => {
+        expect(await sut.writerTerm()).toBe(0);
+        await sut.write({ ticks: makeTicks('AAPL', 1), candles: [] });
+        expect(await sut.writerTerm()).toBe(0);
+        await sut.write(batchOf(5, 11));
+        await sut.write({
+          ticks: makeTicks('AAPL', 1, { firstSeq: 2 }),
+          candles: [candle('AAPL', '1m', T0, 0.5)],
+        });
+        expect(await sut.writerTerm()).toBe(5);
+        expect(seqs(await sut.ticks('AAPL', { order: 'asc', limit: 10 }))).toEqual([1, 2, 11, 12]);
+        expect((await sut.candles('AAPL', '1m', { order: 'asc', limit: 1 }))[0].c).toBe(0.5);
+      });
+
+      it('writes a term equal to or above the stored one, and refuses a lower one whole', async () => {
+        await sut.write(batchOf(5, 1));
+        expect(await sut.writerTerm()).toBe(5);
+        await sut.write(batchOf(5, 3));
+        expect(await sut.writerTerm()).toBe(5);
+
+        const error = await refusal(batchOf(3, 5));
+        expect(error).toBeInstanceOf(StoreFencedError);
+        expect(error).toMatchObject({ name: 'StoreFencedError', refusedTerm: 3, storedTerm: 5 });
+        expect((error as Error).message).toMatch(/\b3\b.*\b5\b/);
+        // Nothing of the refused batch: no tick, no candle (new or replaced), no reservation.
+        expect(seqs(await sut.ticks('AAPL', { order: 'asc', limit: 10 }))).toEqual([1, 2, 3, 4]);
+        expect(await sut.candles('AAPL', '1m', { order: 'asc', limit: 10 })).toEqual(
+          [
+            candle('AAPL', '1m', T0, 5, 5),
+            candle('AAPL', '1m', T0 + 60_000),
+            candle('AAPL', '1m', T0 + 180_000),
+          ].map(stripped),
+        );
+        expect(await sut.reservations()).toEqual(new Map([['AAPL', 1_005]]));
+        expect(await sut.writerTerm()).toBe(5);
+
+        await sut.write(batchOf(7, 7));
+        expect(await sut.writerTerm()).toBe(7);
+        expect((await sut.candles('AAPL', '1m', { order: 'asc', limit: 1 }))[0].c).toBe(7);
+        await expect(sut.write(batchOf(5, 9))).rejects.toMatchObject({
+          name: 'StoreFencedError',
+          refusedTerm: 5,
+          storedTerm: 7,
+        });
+        expect(seqs(await sut.ticks('AAPL', { order: 'asc', limit: 10 }))).toEqual([
+          1, 2, 3, 4, 7, 8,
+        ]);
+        expect((await sut.candles('AAPL', '1m', { order: 'asc', limit: 1 }))[0].c).toBe(7);
+        expect(await sut.writerTerm()).toBe(7);
+      });
+
+      it('claims a term with an empty batch, and keeps it across close and reopen', async () => {
+        await sut.write({ ticks: [], candles: [], writerTerm: 9 });
+        expect(await sut.writerTerm()).toBe(9);
+        expect(await sut.isEmpty()).toBe(true);
+        await expect(sut.write({ ticks: [], candles: [], writerTerm: 8 })).rejects.toThrow(
+          StoreFencedError,
+        );
+        await sut.close();
+        sut = await location.open();
+        expect(await sut.writerTerm()).toBe(9);
+        await expect(sut.write(batchOf(8, 1))).rejects.toThrow(StoreFencedError);
+        expect(await sut.isEmpty()).toBe(true);
+      });
+
+      it("ends with the higher term's candle when two writers race, whatever the order", async () => {
+        // Two stores over one location: two connections (pools, writer threads) racing.
+        const other = await location.open();
+        try {
+          for (let round = 0; round < 8; round++) {
+            const low = 10 * round + 4;
+            const high = 10 * round + 6;
+            const [lowStore, highStore] = round % 2 === 0 ? [sut, other] : [other, sut];
+            const lowBatch = {
+              ...batchOf(low, 100 * round + 1),
+              candles: [candle('RACE', '1m', T0, low)],
+            };
+            const highBatch = {
+              ...batchOf(high, 100 * round + 51),
+              candles: [candle('RACE', '1m', T0, high)],
+            };
+            const writes = [() => lowStore.write(lowBatch), () => highStore.write(highBatch)];
+            if (round % 4 >= 2) writes.reverse();
+            const settled = await Promise.allSettled(writes.map((write) => write()));
+            const [lowResult, highResult] = round % 4 >= 2 ? settled.reverse() : settled;
+
+            expect(highResult).toEqual({ status: 'fulfilled', value: undefined });
+            expect(await sut.candles('RACE', '1m', { order: 'asc', limit: 10 })).toEqual([
+              stripped(candle('RACE', '1m', T0, high)),
+            ]);
+            expect(await sut.writerTerm()).toBe(high);
+            // The lower term either wrote first (and was overwritten) or was refused whole.
+            const lowTicks = await sut.ticks('AAPL', {
+              afterSeq: 100 * round,
+              order: 'asc',
+              limit: 10,
+            });
+            if (lowResult.status === 'rejected') {
+              expect(lowResult.reason).toBeInstanceOf(StoreFencedError);
+              expect(seqs(lowTicks)).toEqual([100 * round + 51, 100 * round + 52]);
+            } else {
+              expect(seqs(lowTicks)).toEqual([
+                100 * round + 1,
+                100 * round + 2,
+                100 * round + 51,
+                100 * round + 52,
+              ]);
+            }
+          }
+        } finally {
+          await other.close();
+        }
       });
     });
 

@@ -28,6 +28,15 @@ export interface WriteBatch {
   candles: readonly CandleRow[];
   /** Raises each symbol's reservation to at least `through` (never lowers it); one per symbol. */
   reservations?: readonly SeqReservation[];
+  /**
+   * The writer's term (its lease's term, which only grows). When set, the batch is written only
+   * if no batch with a higher term has been written; otherwise the whole batch is refused with
+   * StoreFencedError and nothing of it is stored. The stored term is raised to it, in the same
+   * transaction as the rows, so a former writer that wakes up after a pause cannot overwrite
+   * what a newer one wrote. A batch with a term and no rows still claims the term. A batch
+   * without a term is always written and leaves the stored term alone.
+   */
+  writerTerm?: number;
 }
 
 export interface TickQuery {
@@ -67,13 +76,31 @@ export class StoreError extends Error {
   }
 }
 
+/** A batch refused because a writer with a higher term has written to the store (WriteBatch.writerTerm). */
+export class StoreFencedError extends Error {
+  constructor(
+    /** The term of the refused batch. */
+    readonly refusedTerm: number,
+    /** The highest term the store has seen. */
+    readonly storedTerm: number,
+  ) {
+    super(
+      `Store write of writer term ${refusedTerm} refused: the store has been written with term ${storedTerm}`,
+    );
+    this.name = 'StoreFencedError';
+  }
+}
+
 export abstract class QuoteStore {
   /** 'sqlite' or 'postgres', for logs and health. */
   abstract readonly kind: string;
   /** Opens the store and creates or migrates its schema. Throws StoreError with a one-line reason. */
   abstract init(): Promise<void>;
   abstract close(): Promise<void>;
+  /** One transaction; a batch with a stale writerTerm throws StoreFencedError and stores nothing. */
   abstract write(batch: WriteBatch): Promise<void>;
+  /** The highest writer term written (WriteBatch.writerTerm), 0 when none was. */
+  abstract writerTerm(): Promise<number>;
   /**
    * First-start history into a store that holds none of these candles, by the engine's fastest
    * path (COPY on PostgreSQL). A row that is already stored may fail the load: write() is the
@@ -106,4 +133,12 @@ export abstract class QuoteStore {
   abstract releaseReservations(reservations: readonly SeqReservation[]): Promise<void>;
   /** True when the store holds no candles and no ticks at all (first start). */
   abstract isEmpty(): Promise<boolean>;
+  /**
+   * Runs `read` against one consistent snapshot of the store: no batch is seen half written, and
+   * none that commits while it runs. PostgreSQL runs it in a REPEATABLE READ transaction (another
+   * node may be writing); the embedded store has no other writer at the moments it is used.
+   */
+  readConsistent<T>(read: (store: QuoteStore) => Promise<T>): Promise<T> {
+    return read(this);
+  }
 }

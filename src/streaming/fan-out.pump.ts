@@ -39,6 +39,7 @@ export class FanOutPump implements OnModuleInit, BeforeApplicationShutdown, OnMo
       this.timer = setInterval(() => fanOut.flush(this.clock.now()), 25);
     }
     this.unsubscribers.push(this.bus.onCandles((candles) => fanOut.onCandles(candles)));
+    this.unsubscribers.push(this.bus.onNotice((notice) => fanOut.broadcastNotice(notice)));
   }
 
   beforeApplicationShutdown(): void {

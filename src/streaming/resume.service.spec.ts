@@ -1,4 +1,5 @@
-import type { Notice, Tick } from '../contracts';
+import type { AppConfig } from '../config/app-config';
+import type { Notice, Snapshot, Tick } from '../contracts';
 import type { TickQuery } from '../storage/quote-store';
 import { FanOut, REPLAY_FRAME_TICKS, type ClientSink } from './fan-out';
 import { MAX_REPLAY_TICKS, ResumeService, type ResumeReader } from './resume.service';
@@ -39,6 +40,14 @@ class FakeReader implements ResumeReader {
     this.queries.push(query);
     return this.stored.filter((t) => t.seq > (query.afterSeq ?? 0)).slice(0, query.limit);
   }
+  snapshot(): Snapshot | undefined {
+    const last = this.recent.at(-1) ?? this.stored.at(-1);
+    return last && ({ ...last } as Snapshot);
+  }
+  /** A node a moment behind: these ticks arrive while a resume waits. */
+  arrive(ticks: Tick[]): void {
+    this.recent.push(...ticks);
+  }
 }
 
 class PacketSink implements ClientSink {
@@ -61,7 +70,7 @@ class PacketSink implements ClientSink {
   }
 }
 
-function setup(stored: Tick[], recent: Tick[]) {
+function setup(stored: Tick[], recent: Tick[], config = {} as AppConfig) {
   const reader = new FakeReader(stored, recent);
   const fanOut = new FanOut({
     slowClientBytes: 1_000_000,
@@ -71,7 +80,7 @@ function setup(stored: Tick[], recent: Tick[]) {
   });
   const sink = new PacketSink();
   const client = fanOut.addClient(sink);
-  const sut = new ResumeService(reader, fanOut);
+  const sut = new ResumeService(reader, fanOut, config);
   return { sut, reader, sink, client };
 }
 
@@ -130,5 +139,33 @@ describe('ResumeService', () => {
     const { sut, sink, client } = setup(stored, range(81, 90));
     expect(sut.replay(client, 'AAPL', 84, 90, await sut.load(new Map([['AAPL', 84]])))).toBe(true);
     expect(sink.seqs()).toEqual([85, 86, 87, 88, 89, 90]);
+  });
+
+  describe('in cluster mode, on a node a moment behind the one the client was on', () => {
+    const cluster = { natsUrl: 'nats://127.0.0.1:4222' } as AppConfig;
+
+    it('waits for the ticks the client saw, then replays them', async () => {
+      const { sut, reader, sink, client } = setup([], range(1, 20), cluster);
+      setTimeout(() => reader.arrive(range(21, 25)), 100);
+      const loaded = await sut.load(new Map([['AAPL', 24]]));
+      expect(sut.replay(client, 'AAPL', 24, 25, loaded)).toBe(true);
+      expect(sink.seqs()).toEqual([25]);
+    });
+
+    it('answers after about a second when the node does not catch up', async () => {
+      const { sut, client } = setup([], range(1, 20), cluster);
+      const started = Date.now();
+      const loaded = await sut.load(new Map([['AAPL', 30]]));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(sut.replay(client, 'AAPL', 30, 20, loaded)).toBe(false);
+    });
+  });
+
+  it('does not wait in one process: a client ahead of the server saw ticks a crash lost', async () => {
+    const { sut, client } = setup([], range(1, 20));
+    const started = Date.now();
+    const loaded = await sut.load(new Map([['AAPL', 30]]));
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(sut.replay(client, 'AAPL', 30, 20, loaded)).toBe(false);
   });
 });

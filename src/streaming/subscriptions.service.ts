@@ -152,6 +152,7 @@ export class SubscriptionsService {
       subscriptions: this.fanOut.subscriptions(client),
       snapshot,
       ...(unresumable.length ? { unresumable } : {}),
+      ...(this.config.natsUrl ? { node: this.config.nodeId } : {}),
     };
   }
 }

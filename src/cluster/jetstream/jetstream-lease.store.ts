@@ -1,5 +1,5 @@
 // LeaseStore on a JetStream KV bucket whose TTL (the stream's max_age) expires the lease entry.
-// Not wired into the app yet: the embedded default (one process, no NATS) does not use it.
+// Cluster mode only: the embedded default (one process, no NATS) never opens it.
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -53,6 +53,14 @@ export class JetStreamLeaseStore implements LeaseStore {
       return await this.kv.update(key, value, revision, this.timeoutMs);
     } catch (error) {
       throw asConflict(key, error);
+    }
+  }
+
+  async release(key: string, revision: number): Promise<void> {
+    try {
+      await this.kv.delete(key, { previousSeq: revision });
+    } catch (error) {
+      if (!(asConflict(key, error) instanceof LeaseConflictError)) throw error;
     }
   }
 

@@ -1,6 +1,6 @@
 // TickStream on a JetStream stream of the ticks.<SYMBOL> subjects, fenced with
 // Nats-Expected-Last-Subject-Sequence and de-duplicated with Nats-Msg-Id (nats-server 2.9+).
-// Not wired into the app yet: the embedded default (one process, no NATS) does not use it.
+// Cluster mode only: the embedded default (one process, no NATS) never opens it.
 import {
   JetStreamApiCodes,
   JetStreamApiError,
@@ -22,6 +22,8 @@ export const TICK_DUPLICATE_WINDOW_MS = 120_000;
 export interface JetStreamTickStreamOptions {
   stream?: string;
   duplicateWindowMs?: number;
+  /** How long ticks are kept (the stream's max_age); 0 keeps them until removed. */
+  maxAgeMs?: number;
   /** Per publish; an unanswered publish is retried by FencedTickPublisher with the same id. */
   timeoutMs?: number;
 }
@@ -42,13 +44,18 @@ export class JetStreamTickStream implements TickStream {
     {
       stream = TICK_STREAM,
       duplicateWindowMs = TICK_DUPLICATE_WINDOW_MS,
+      maxAgeMs = 0,
       timeoutMs,
     }: JetStreamTickStreamOptions = {},
   ): Promise<JetStreamTickStream> {
     const jsm = await jetstreamManager(nc);
     const subjects = [`${TICK_SUBJECT_PREFIX}>`];
+    const maxAge = Math.max(maxAgeMs, duplicateWindowMs) * NANOS_PER_MS;
     try {
-      await jsm.streams.info(stream);
+      const info = await jsm.streams.info(stream);
+      if (maxAgeMs && info.config.max_age !== maxAge) {
+        await jsm.streams.update(stream, { ...info.config, max_age: maxAge });
+      }
     } catch (error) {
       if (!(
         error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound
@@ -60,6 +67,7 @@ export class JetStreamTickStream implements TickStream {
         subjects,
         storage: StorageType.File,
         duplicate_window: duplicateWindowMs * NANOS_PER_MS,
+        ...(maxAgeMs ? { max_age: maxAge } : {}),
       });
     }
     return new JetStreamTickStream(jetstream(nc), jsm, stream, timeoutMs);

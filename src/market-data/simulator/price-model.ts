@@ -66,11 +66,12 @@ export class PriceModel {
   }
 
   /** State that continues from a stored tick: same price, next seq. */
-  stateFromTick(tick: Tick): SymbolState {
+  /** The state after `tick`: `mid` is exact when known, else the tick's (bid + ask) / 2. */
+  stateFromTick(tick: Tick, mid = (tick.bid + tick.ask) / 2): SymbolState {
     return {
       symbol: tick.symbol,
       seq: tick.seq,
-      mid: (tick.bid + tick.ask) / 2,
+      mid,
       ts: tick.ts,
       volume: tick.volume,
     };

@@ -49,6 +49,71 @@ describe('SimulatorFeed', () => {
   });
 });
 
+describe('SimulatorFeed handed over to another node', () => {
+  const prices = (t: Tick) => [t.symbol, t.seq, t.bid, t.ask, t.last, t.size, t.bidSize, t.askSize];
+
+  /** Runs 20 s, hands over at 10 s with or without the mids, and returns both halves. */
+  function handOver(withMids: boolean) {
+    const clock = new ManualClock(START);
+    const first = new SimulatorFeed(CATALOG, clock, { seed: 42, tickRate: 400 });
+    const seen: Array<{ tick: Tick; mid?: number }> = [];
+    first.subscribe((tick, mid) => seen.push({ tick, mid }));
+    first.start(new Map());
+    first.stop();
+    const drive = (feed: SimulatorFeed, ms: number) => {
+      for (let t = 0; t < ms; t += 10) {
+        clock.advance(10);
+        feed.emitDue(clock.now());
+      }
+    };
+    drive(first, 10_000);
+    const last = new Map<string, Tick>();
+    const mids = new Map<string, number>();
+    for (const { tick, mid } of seen) {
+      last.set(tick.symbol, tick);
+      mids.set(tick.symbol, mid!);
+    }
+    // The uninterrupted run, for comparison: the same feed, 10 s more.
+    const handed = seen.length;
+    drive(first, 10_000);
+    const uninterrupted = seen.slice(handed).map((s) => s.tick);
+
+    clock.set(START + 10_000);
+    const second = new SimulatorFeed(CATALOG, clock, { seed: 42, tickRate: 400 });
+    const continued: Tick[] = [];
+    second.subscribe((tick) => continued.push(tick));
+    second.start(last, withMids ? { mids } : {});
+    second.stop();
+    drive(second, 10_000);
+    return { last, uninterrupted, continued };
+  }
+
+  it('continues every symbol exactly (same prices and sizes, seq + 1) from the carried mids', () => {
+    const { last, uninterrupted, continued } = handOver(true);
+    const groups = bySymbol(continued);
+    const expected = bySymbol(uninterrupted);
+    for (const [symbol, ticks] of groups) {
+      expect(ticks[0].seq).toBe(last.get(symbol)!.seq + 1);
+      const n = Math.min(ticks.length, expected.get(symbol)?.length ?? 0);
+      expect(ticks.slice(0, n).map(prices)).toEqual(expected.get(symbol)!.slice(0, n).map(prices));
+    }
+  });
+
+  it('drifts from the uninterrupted market without them (the mid between bid and ask is lost)', () => {
+    const { uninterrupted, continued } = handOver(false);
+    const expected = bySymbol(uninterrupted);
+    const differing = [...bySymbol(continued)].filter(([symbol, ticks]) => {
+      const other = expected.get(symbol) ?? [];
+      const n = Math.min(ticks.length, other.length);
+      return (
+        JSON.stringify(ticks.slice(0, n).map(prices)) !==
+        JSON.stringify(other.slice(0, n).map(prices))
+      );
+    });
+    expect(differing.length).toBeGreaterThan(0);
+  });
+});
+
 describe('SimulatorFeed on its own scheduler (timers faked)', () => {
   beforeAll(() => {
     jest.useFakeTimers();

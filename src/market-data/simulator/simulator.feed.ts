@@ -29,6 +29,8 @@ export class SimulatorFeed extends PriceFeed {
   private readonly listeners = new Set<TickListener>();
   private timer: NodeJS.Timeout | undefined;
   private readonly due: Tick[] = [];
+  /** The model's mid after each tick in `due`, same index. */
+  private dueMids = new Float64Array(64);
 
   constructor(
     entries: readonly CatalogEntry[],
@@ -54,7 +56,9 @@ export class SimulatorFeed extends PriceFeed {
     for (const slot of this.slots) {
       const symbol = slot.model.entry.symbol;
       const tick = last.get(symbol);
-      slot.state = tick ? slot.model.stateFromTick(tick) : slot.model.initialState(now);
+      slot.state = tick
+        ? slot.model.stateFromTick(tick, limits.mids?.get(symbol))
+        : slot.model.initialState(now);
       // Past seqs a crashed run reserved, with the stored tick's price: the model's next step.
       const after = limits.after?.get(symbol) ?? 0;
       if (after > slot.state.seq) slot.state.seq = after;
@@ -94,12 +98,44 @@ export class SimulatorFeed extends PriceFeed {
           break;
         }
         const tick = slot.model.next(slot.state, slot.nextTs);
+        if (due.length === this.dueMids.length) this.growMids();
+        this.dueMids[due.length] = slot.state.mid;
         due.push(tick);
         slot.nextTs += slot.model.gapAfter(tick.seq);
       }
     }
-    if (due.length > 1) due.sort((a, b) => a.ts - b.ts);
-    for (const tick of due) for (const listener of this.listeners) listener(tick);
+    if (due.length > 1) this.sortDue();
+    const mids = this.dueMids;
+    for (let i = 0; i < due.length; i++) {
+      for (const listener of this.listeners) listener(due[i], mids[i]);
+    }
     return due.length;
+  }
+
+  /**
+   * Time order, stable (a symbol's ticks keep their order), moving each tick's mid with it: an
+   * insertion sort in place, since a wake-up holds a few ticks and each slot's run is sorted.
+   */
+  private sortDue(): void {
+    const due = this.due;
+    const mids = this.dueMids;
+    for (let i = 1; i < due.length; i++) {
+      const tick = due[i];
+      const mid = mids[i];
+      let j = i - 1;
+      while (j >= 0 && due[j].ts > tick.ts) {
+        due[j + 1] = due[j];
+        mids[j + 1] = mids[j];
+        j--;
+      }
+      due[j + 1] = tick;
+      mids[j + 1] = mid;
+    }
+  }
+
+  private growMids(): void {
+    const grown = new Float64Array(this.dueMids.length * 2);
+    grown.set(this.dueMids);
+    this.dueMids = grown;
   }
 }

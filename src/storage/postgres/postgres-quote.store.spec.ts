@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { spawnSync } from 'node:child_process';
 import { describeQuoteStoreContract } from '../quote-store.contract';
-import { StoreError } from '../quote-store';
+import { StoreError, StoreFencedError } from '../quote-store';
 import { PostgresQuoteStore } from './postgres-quote.store';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -100,6 +100,7 @@ if (reason !== undefined && !process.env.CI) {
           'candles',
           'schema_version',
           'seq_reservations',
+          'store_writer',
           'ticks',
         ]);
       } finally {
@@ -126,7 +127,7 @@ if (reason !== undefined && !process.env.CI) {
       await adminPool().query(`INSERT INTO "${schema}".schema_version (version) VALUES (99)`);
       try {
         await expect(new PostgresQuoteStore({ url: DATABASE_URL, schema }).init()).rejects.toThrow(
-          /has schema version 99, newer than this version of Tickerboard understands \(3\)/,
+          /has schema version 99, newer than this version of Tickerboard understands \(4\)/,
         );
       } finally {
         await dropSchema(schema);
@@ -159,19 +160,90 @@ if (reason !== undefined && !process.env.CI) {
       }
     });
 
+    // The writer fence under READ COMMITTED: a fenced write that has to wait for another
+    // transaction's store_writer row (or its not yet committed insert) decides on the term that
+    // transaction commits, and writes nothing before it has decided.
+    it.each([
+      ['inserts a higher term', undefined, 'INSERT INTO %s.store_writer VALUES (1, 6)', 4],
+      ['raises the term above it', 1, 'UPDATE %s.store_writer SET term = 6', 4],
+      ['raises the term below it', 1, 'UPDATE %s.store_writer SET term = 4', 6],
+    ])(
+      'decides a fenced write behind a transaction that %s by what that transaction commits',
+      async (_label, initialTerm, holderSql, term) => {
+        const schema = freshSchema();
+        const sut = new PostgresQuoteStore({ url: DATABASE_URL, schema });
+        const holder = await adminPool().connect();
+        const candle = { symbol: 'X', interval: '1m' as const, t: 0, o: 1, h: 1, l: 1, v: 1, n: 1 };
+        try {
+          await sut.init();
+          if (initialTerm !== undefined) {
+            await sut.write({ ticks: [], candles: [], writerTerm: initialTerm });
+          }
+          await holder.query('BEGIN');
+          await holder.query(holderSql.replace('%s', `"${schema}"`));
+          await holder.query(
+            `INSERT INTO "${schema}".candles (symbol, "interval", t, o, h, l, c, v, n)
+             VALUES ('X', '1m', 0, 1, 1, 1, 0, 1, 1)`,
+          );
+          const write = sut.write({
+            ticks: [],
+            candles: [{ ...candle, c: term }],
+            writerTerm: term,
+          });
+          const outcome = write.then(
+            () => 'written',
+            (err: unknown) => err,
+          );
+          await blockedOn(`"${schema}".store_writer`);
+          await holder.query('COMMIT');
+
+          const stored = await sut.candles('X', '1m', { order: 'asc', limit: 10 });
+          if (term > 5) {
+            expect(await outcome).toBe('written');
+            expect(stored.map((c) => c.c)).toEqual([term]);
+            expect(await sut.writerTerm()).toBe(term);
+          } else {
+            expect(await outcome).toBeInstanceOf(StoreFencedError);
+            expect(await outcome).toMatchObject({ refusedTerm: term, storedTerm: 6 });
+            expect(stored.map((c) => c.c)).toEqual([0]);
+            expect(await sut.writerTerm()).toBe(6);
+          }
+        } finally {
+          await holder.query('ROLLBACK').catch(() => undefined);
+          holder.release();
+          await sut.close();
+          await dropSchema(schema);
+        }
+      },
+    );
+
     it('migrates once when two instances start together', async () => {
       const schema = freshSchema();
       const stores = [1, 2, 3].map(() => new PostgresQuoteStore({ url: DATABASE_URL, schema }));
       try {
         await Promise.all(stores.map((s) => s.init()));
         const { rows } = await adminPool().query(`SELECT version FROM "${schema}".schema_version`);
-        expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+        expect(rows).toEqual([1, 2, 3, 4].map((version) => ({ version })));
       } finally {
         await Promise.all(stores.map((s) => s.close()));
         await dropSchema(schema);
       }
     });
   });
+}
+
+/** Resolves once a statement on `table` waits for a lock, or fails after a few seconds. */
+async function blockedOn(table: string): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    const { rows } = await adminPool().query(
+      `SELECT 1 FROM pg_stat_activity
+       WHERE wait_event_type = 'Lock' AND position($1 IN query) > 0`,
+      [table],
+    );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no statement on ${table} waited for a lock`);
 }
 
 describe('PostgresQuoteStore without a server', () => {

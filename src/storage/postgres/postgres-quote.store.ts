@@ -11,6 +11,7 @@ import {
   QuoteStore,
   type SeqReservation,
   StoreError,
+  StoreFencedError,
   type TickQuery,
   type WriteBatch,
 } from '../quote-store';
@@ -59,6 +60,11 @@ const MIGRATIONS: readonly ((q: string) => string)[] = [
     CREATE TABLE ${q}seq_reservations (
       symbol text PRIMARY KEY,
       reserved_through bigint NOT NULL
+    );`,
+  (q) => `
+    CREATE TABLE ${q}store_writer (
+      id smallint PRIMARY KEY CHECK (id = 1),
+      term bigint NOT NULL
     );`,
 ];
 
@@ -196,13 +202,14 @@ export class PostgresQuoteStore extends QuoteStore {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    const { ticks } = batch;
+    const { ticks, writerTerm } = batch;
     const candles = lastCandlePerKey(batch.candles);
     const reservations = highestPerSymbol(batch.reservations ?? []);
-    if (ticks.length === 0 && candles.length === 0 && reservations.length === 0) return;
-    // Column arrays through unnest(): one statement, one round trip and one implicit
-    // transaction per batch, however many rows it carries.
-    await this.open().query({
+    const empty = ticks.length === 0 && candles.length === 0 && reservations.length === 0;
+    if (empty && writerTerm === undefined) return;
+    // Column arrays through unnest(): one statement and one round trip per batch, however many
+    // rows it carries; without a term, in an implicit transaction of its own.
+    const write: pg.QueryConfig = {
       name: `tickerboard-write${this.q}`,
       text: this.sql.write,
       values: [
@@ -228,7 +235,49 @@ export class PostgresQuoteStore extends QuoteStore {
         textArray(reservations.map((r) => r.symbol)),
         numberArray(reservations.map((r) => r.through)),
       ],
-    });
+    };
+    if (writerTerm === undefined) await this.open().query(write);
+    else await this.writeFenced(writerTerm, empty ? undefined : write);
+  }
+
+  /**
+   * The fence first, then the batch, in one transaction. The upsert locks the store_writer row
+   * until COMMIT or ROLLBACK (and the very first insert makes a second one wait on the primary
+   * key the same way), so fenced writes run one at a time: a writer that waits behind a higher
+   * term finds it when the lock is released (READ COMMITTED re-checks the WHERE against the
+   * newest row version) and is refused; one that waits behind a lower term writes after it. A
+   * refused batch never gets to write a row.
+   */
+  private async writeFenced(term: number, write: pg.QueryConfig | undefined): Promise<void> {
+    const client = await this.open().connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const fence = await client.query<{ term: number }>({
+        name: `tickerboard-fence${this.q}`,
+        text: this.sql.fence,
+        values: [term],
+      });
+      if (fence.rows.length === 0) {
+        const { rows } = await client.query<{ term: number }>(this.sql.writerTerm);
+        throw new StoreFencedError(term, rows[0]?.term ?? 0);
+      }
+      if (write) await client.query(write);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw err;
+    } finally {
+      // A connection that could not even roll back is dropped rather than reused.
+      client.release(broken);
+    }
+  }
+
+  async writerTerm(): Promise<number> {
+    const { rows } = await this.open().query<{ term: number }>(this.sql.writerTerm);
+    return rows[0]?.term ?? 0;
   }
 
   async reservations(): Promise<Map<string, number>> {
@@ -383,6 +432,24 @@ export class PostgresQuoteStore extends QuoteStore {
     return rows.map((r) => r.symbol);
   }
 
+  override async readConsistent<T>(read: (store: QuoteStore) => Promise<T>): Promise<T> {
+    const client = await this.open().connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // The same store, with its reads on this transaction's connection.
+      const view = Object.create(this) as PostgresQuoteStore;
+      Object.defineProperty(view, 'open', { value: () => client });
+      const result = await read(view);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   private open(): pg.Pool {
     if (!this.pool) throw new StoreError(`PostgreSQL store ${this.location} is not open`);
     return this.pool;
@@ -451,6 +518,11 @@ function statements(q: string) {
                            $16::float8[], $17::float8[], $18::float8[], $19::integer[])
       ON CONFLICT (symbol, "interval", t) DO UPDATE SET
         o = EXCLUDED.o, h = EXCLUDED.h, l = EXCLUDED.l, c = EXCLUDED.c, v = EXCLUDED.v, n = EXCLUDED.n`,
+    fence: `
+      INSERT INTO ${q}store_writer AS w (id, term) VALUES (1, $1)
+      ON CONFLICT (id) DO UPDATE SET term = EXCLUDED.term WHERE w.term <= EXCLUDED.term
+      RETURNING term`,
+    writerTerm: `SELECT term FROM ${q}store_writer WHERE id = 1`,
     lastTicks: `
       ${symbolsOf(`${q}ticks`)}
       SELECT t.symbol, t.seq, t.ts, t.bid, t.ask, t.last, t.size, t.volume,

@@ -118,7 +118,7 @@ describe('SqliteQuoteStore', () => {
     db.close();
 
     await expect(new SqliteQuoteStore({ file }).init()).rejects.toThrow(
-      /has schema version 99, newer than this version of Tickerboard understands \(3\)/,
+      /has schema version 99, newer than this version of Tickerboard understands \(4\)/,
     );
   });
 
@@ -156,6 +156,8 @@ describe('SqliteQuoteStore', () => {
       ]);
       // A store from before seq reservations has none: the next run continues from its ticks.
       expect(await sut.reservations()).toEqual(new Map());
+      // Nor any writer term: the first fenced batch of any term writes.
+      expect(await sut.writerTerm()).toBe(0);
     } finally {
       await sut.close();
       rmSync(dir, { recursive: true, force: true });

@@ -65,6 +65,10 @@ export const MIGRATIONS: readonly string[] = [
      symbol TEXT NOT NULL PRIMARY KEY,
      reserved_through INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  `CREATE TABLE store_writer (
+     id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+     term INTEGER NOT NULL
+   );`,
 ];
 
 const TICK_COLUMNS = 'symbol, seq, ts, bid, ask, last, size, volume, bid_size, ask_size';
@@ -114,6 +118,10 @@ const WRITER_SQL = {
   reserveSeq: `INSERT INTO seq_reservations (symbol, reserved_through) VALUES (?, ?)
     ON CONFLICT (symbol) DO UPDATE SET
       reserved_through = MAX(reserved_through, excluded.reserved_through)`,
+  fence: `INSERT INTO store_writer AS w (id, term) VALUES (1, ?)
+    ON CONFLICT (id) DO UPDATE SET term = excluded.term WHERE w.term <= excluded.term
+    RETURNING term`,
+  writerTerm: 'SELECT term FROM store_writer WHERE id = 1',
   releaseSeq: `INSERT INTO seq_reservations (symbol, reserved_through) VALUES (?, ?)
     ON CONFLICT (symbol) DO UPDATE SET reserved_through = excluded.reserved_through`,
   pruneTicks: `DELETE FROM ticks WHERE symbol = @symbol AND seq IN (
@@ -130,6 +138,7 @@ interface Prepared {
   lastCandleBefore: Statement;
   isEmpty: Statement;
   reservations: Statement;
+  writerTerm: Statement;
 }
 
 export class SqliteQuoteStore extends QuoteStore {
@@ -255,6 +264,7 @@ export class SqliteQuoteStore extends QuoteStore {
         .prepare('SELECT NOT EXISTS (SELECT 1 FROM ticks) AND NOT EXISTS (SELECT 1 FROM candles)')
         .pluck(),
       reservations: db.prepare('SELECT symbol, reserved_through FROM seq_reservations').raw(),
+      writerTerm: db.prepare(WRITER_SQL.writerTerm).pluck(),
     };
     this.statements = s;
   }
@@ -277,11 +287,20 @@ export class SqliteQuoteStore extends QuoteStore {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    if (batch.ticks.length === 0 && batch.candles.length === 0 && !batch.reservations?.length) {
+    if (
+      batch.ticks.length === 0 &&
+      batch.candles.length === 0 &&
+      !batch.reservations?.length &&
+      batch.writerTerm === undefined
+    ) {
       return;
     }
     this.open();
     await this.writer!.write(batch);
+  }
+
+  async writerTerm(): Promise<number> {
+    return (this.open().writerTerm.get() as number | undefined) ?? 0;
   }
 
   async lastTicks(): Promise<Map<string, Tick>> {

@@ -3,7 +3,13 @@
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Tick } from '../../contracts';
-import type { CandleRow, PruneCutoffs, SeqReservation, WriteBatch } from '../quote-store';
+import {
+  type CandleRow,
+  type PruneCutoffs,
+  type SeqReservation,
+  StoreFencedError,
+  type WriteBatch,
+} from '../quote-store';
 
 const WORKER_FILE = 'sqlite-writer.worker.cjs';
 
@@ -25,6 +31,8 @@ export interface WriterSql {
   tickSymbols: string;
   candleSymbols: string;
   reserveSeq: string;
+  fence: string;
+  writerTerm: string;
   releaseSeq: string;
   pruneTicks: string;
   pruneCandles: string;
@@ -56,7 +64,14 @@ interface Pending {
 type Reply =
   | { ready: true }
   | { id: number; ok: true; result?: unknown }
-  | { id: number; ok: false; message: string; code?: string };
+  | {
+      id: number;
+      ok: false;
+      message: string;
+      code?: string;
+      /** Set when the batch was refused for its writer term: StoreFencedError's two terms. */
+      fenced?: { refusedTerm: number; storedTerm: number };
+    };
 
 export class SqliteWriter {
   private worker: Worker | undefined;
@@ -99,7 +114,8 @@ export class SqliteWriter {
     const ticks = encodeTicks(batch.ticks);
     const candles = encodeCandles(batch.candles);
     const reservations = encodeReservations(batch.reservations ?? []);
-    return this.call({ op: 'write', ticks, candles, reservations }, [
+    const { writerTerm } = batch;
+    return this.call({ op: 'write', ticks, candles, reservations, writerTerm }, [
       ticks.numbers.buffer as ArrayBuffer,
       candles.numbers.buffer as ArrayBuffer,
     ]) as Promise<void>;
@@ -144,7 +160,10 @@ export class SqliteWriter {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if (reply.ok) call.resolve(reply.result);
-    else call.reject(new WriterError(reply.message, reply.code));
+    else if (reply.fenced) {
+      // An Error loses its class on the way out of the thread; the terms make it again.
+      call.reject(new StoreFencedError(reply.fenced.refusedTerm, reply.fenced.storedTerm));
+    } else call.reject(new WriterError(reply.message, reply.code));
   }
 
   /** The thread is gone: every waiting call fails, and the next one starts a new thread. */

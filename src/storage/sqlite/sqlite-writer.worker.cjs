@@ -23,6 +23,8 @@ try {
     tickSymbols: db.prepare(sql.tickSymbols).pluck(),
     candleSymbols: db.prepare(sql.candleSymbols).pluck(),
     reserveSeq: db.prepare(sql.reserveSeq),
+    fence: db.prepare(sql.fence).pluck(),
+    writerTerm: db.prepare(sql.writerTerm).pluck(),
     releaseSeq: db.prepare(sql.releaseSeq),
     pruneTicks: db.prepare(sql.pruneTicks),
     pruneCandles: db.prepare(sql.pruneCandles),
@@ -68,9 +70,29 @@ function setReservations(statement, reservations) {
   }
 }
 
+/** A batch refused for its writer term; the main side turns it into StoreFencedError. */
+class FencedError extends Error {
+  constructor(refusedTerm, storedTerm) {
+    super(`writer term ${refusedTerm} refused: the store has been written with term ${storedTerm}`);
+    this.fenced = { refusedTerm, storedTerm };
+  }
+}
+
+/**
+ * Raises the stored writer term to `term`, or throws FencedError if a higher one is stored. The
+ * first statement of its transaction, which BEGIN IMMEDIATE has already given the database's
+ * write lock: a writer on another connection to the file waits for the commit and then sees the
+ * new term, so no batch of a lower term can follow one of a higher term.
+ */
+function fence(term) {
+  if (s.fence.get(term) === undefined) throw new FencedError(term, s.writerTerm.get() ?? 0);
+}
+
 // One transaction per batch: a flush is all-or-nothing, and SQLite commits once. The seq
-// reservations commit with the ticks, so a raised allowance is never ahead of the file.
-const writeBatch = db.transaction((ticks, candles, reservations) => {
+// reservations commit with the ticks, so a raised allowance is never ahead of the file; a
+// refused writer term rolls back the whole batch.
+const writeBatch = db.transaction((ticks, candles, reservations, writerTerm) => {
+  if (writerTerm !== undefined) fence(writerTerm);
   insertAll(ticks.symbols.length, s.insertTicks, s.insertTick, (i) =>
     pushTick(ticks.symbols, ticks.numbers, i),
   );
@@ -118,8 +140,9 @@ function prune({ ticksBefore, candlesBefore }) {
 parentPort.on('message', (msg) => {
   try {
     let result;
-    if (msg.op === 'write') writeBatch(msg.ticks, msg.candles, msg.reservations);
-    else if (msg.op === 'release') releaseReservations(msg.reservations);
+    if (msg.op === 'write') {
+      writeBatch.immediate(msg.ticks, msg.candles, msg.reservations, msg.writerTerm);
+    } else if (msg.op === 'release') releaseReservations(msg.reservations);
     else if (msg.op === 'prune') result = prune(msg.cutoffs);
     else if (msg.op === 'close') {
       db.close();
@@ -134,6 +157,7 @@ parentPort.on('message', (msg) => {
       ok: false,
       message: err instanceof Error ? err.message : String(err),
       code: err && typeof err.code === 'string' ? err.code : undefined,
+      fenced: err instanceof FencedError ? err.fenced : undefined,
     });
   }
 });
