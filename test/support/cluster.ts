@@ -14,6 +14,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -107,16 +108,18 @@ function filesUnder(dir: string, suffix: string): string[] {
 }
 
 /**
- * Compiles the server into a private directory (about 5 s) and returns the path of its main.js.
- * Private, because other specs run `nest build`, which deletes dist/ while our nodes may be
- * starting from it. `node_modules` is linked next to it so the build resolves its packages.
+ * Compiles the server into a private directory (about 5 s) and returns the script that starts
+ * it. Private, because other specs run `nest build`, which deletes dist/ while our nodes may be
+ * starting from it. `node_modules` is linked next to it so the build resolves its packages. The
+ * script's name says neither dist nor main.js, so that a `pkill -f dist/main.js` run elsewhere
+ * on the machine does not stop our nodes.
  */
 export function buildServer(into: string, root = process.cwd()): string {
   mkdirSync(into, { recursive: true });
   if (!existsSync(join(into, 'node_modules'))) {
     symlinkSync(join(root, 'node_modules'), join(into, 'node_modules'), 'dir');
   }
-  const outDir = join(into, 'dist');
+  const outDir = join(into, 'server');
   execFileSync(
     process.execPath,
     [
@@ -137,7 +140,9 @@ export function buildServer(into: string, root = process.cwd()): string {
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(file, target);
   }
-  return join(outDir, 'main.js');
+  const entry = join(into, 'tickerboard-cluster-node.cjs');
+  writeFileSync(entry, "require('./server/main.js');\n");
+  return entry;
 }
 
 /** Sends `signal` to the process group of `child`; false when it is gone already. */
@@ -172,6 +177,8 @@ function mark(file: string, line: string): void {
 /** A child process in its own process group, its stdout and stderr appended to `logFile`. */
 abstract class GroupProcess {
   protected child: ChildProcess | undefined;
+  /** Whether the harness has sent it SIGTERM or SIGKILL since it started. */
+  protected signalled = false;
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   constructor(readonly logFile: string) {}
@@ -185,8 +192,10 @@ abstract class GroupProcess {
       child.once('error', (err) => mark(this.logFile, `spawn error: ${err.message}`));
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
-        mark(this.logFile, `exited code=${code} signal=${signal}`);
+        const why = this.signalled ? '' : ' (not signalled by the harness)';
+        mark(this.logFile, `exited code=${code} signal=${signal}${why}`);
       });
+      this.signalled = false;
       this.child = child;
     } finally {
       closeSync(fd);
@@ -207,6 +216,7 @@ abstract class GroupProcess {
     const child = this.child;
     if (!child || !this.running) return;
     mark(this.logFile, `signal ${signal}`);
+    if (signal === 'SIGTERM' || signal === 'SIGKILL') this.signalled = true;
     if (!signalGroup(child, signal)) return;
     if (signal !== 'SIGTERM' && signal !== 'SIGKILL') return;
     if (await waitExit(child, graceMs)) return;
@@ -584,6 +594,15 @@ export class Cluster {
         cause: err,
       });
     }
+  }
+
+  /** Processes that exited without the test stopping them. */
+  unexpectedExits(): string[] {
+    const procs: Array<[string, GroupProcess, boolean]> = this.nodes.map((n) => [n.id, n, n.gone]);
+    if (this.nats) procs.push(['nats-server', this.nats, false]);
+    return procs
+      .filter(([, p, gone]) => !gone && !p.running && p.exit)
+      .map(([id, p]) => `${id} exited on its own: ${JSON.stringify(p.exit)}`);
   }
 
   /** The last lines of every process's log, for failure messages. */
