@@ -9,6 +9,7 @@ const STATE_TEXT: Partial<Record<ConnectionState, string>> = {
   resumed: 'Connection restored; prices caught up.',
   reconnecting: 'Connection lost; reconnecting. Prices shown may be out of date.',
   stale: 'Prices are stale: a busy symbol has stopped updating.',
+  // paused: the server's `stalled` notice is announced from the message bar, with its reason.
 };
 
 export class Announcer {

@@ -78,4 +78,70 @@ describe('ConnectionHealth', () => {
     evaluate();
     expect(sut.state).toBe('reconnecting');
   });
+
+  it('names the node a subscribe acknowledgement gave, until the connection drops', () => {
+    const { sut, changes } = makeHealth();
+    sut.servedBy('node-1'); // not connected yet: an answer from no connection
+    expect(sut.node).toBeNull();
+    sut.connected(false);
+    changes.take();
+    sut.servedBy('node-2');
+    expect(sut.node).toBe('node-2');
+    expect(changes.take().connection).toBe(true);
+    sut.servedBy('node-2');
+    expect(changes.take().connection).toBe(false);
+    sut.disconnected();
+    expect(sut.node).toBeNull();
+    sut.connected(true);
+    expect(sut.node).toBeNull();
+    sut.servedBy('node-3');
+    expect(sut.node).toBe('node-3');
+    sut.servedBy(null); // a single server names none
+    expect(sut.node).toBeNull();
+  });
+
+  it('pauses on stalled without calling it a disconnect, and recovers to live', () => {
+    const { sut, changes, quotes, evaluate, advance, now } = makeHealth();
+    sut.connected(false);
+    sut.servedBy('node-2');
+    quotes.set('AAPL', busy(now()));
+    changes.take();
+    sut.stalled('The feed is moving to another node.');
+    expect(sut.state).toBe('paused');
+    expect(sut.pauseMessage).toBe('The feed is moving to another node.');
+    expect(sut.node).toBe('node-2');
+    expect(changes.take().connection).toBe(true);
+    sut.stalled('The bus is unreachable.'); // a new reason redraws
+    expect(sut.pauseMessage).toBe('The bus is unreachable.');
+    expect(changes.take().connection).toBe(true);
+    advance(3 * STALE_MS);
+    evaluate(); // silence is expected while paused: not stale
+    expect(sut.state).toBe('paused');
+    sut.recovered();
+    expect(sut.state).toBe('live');
+    expect(sut.pauseMessage).toBeNull();
+    evaluate(); // ticks get a moment to flow before the stale rule judges again
+    expect(sut.state).toBe('live');
+    advance(STALE_MS);
+    evaluate();
+    expect(sut.state).toBe('stale');
+  });
+
+  it('ignores recovered when not paused, and stalled while disconnected', () => {
+    const { sut } = makeHealth();
+    sut.stalled('too early');
+    expect(sut.state).toBe('connecting');
+    sut.connected(false);
+    sut.recovered();
+    expect(sut.state).toBe('live');
+    sut.stalled('stopped');
+    sut.disconnected();
+    expect(sut.state).toBe('reconnecting');
+    expect(sut.pauseMessage).toBeNull();
+    sut.stalled('late');
+    expect(sut.state).toBe('reconnecting');
+    sut.connected(true);
+    expect(sut.state).toBe('resumed');
+    expect(sut.pauseMessage).toBeNull();
+  });
 });

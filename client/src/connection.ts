@@ -1,8 +1,15 @@
-// Connection health as the badge shows it: connecting, live, resumed, reconnecting or stale, and
-// the rule that calls a quote stale.
+// Connection health as the badge shows it: connecting, live, resumed, reconnecting, stale or
+// paused, the node serving the stream, and the rule that calls a quote stale.
 import type { ChangeTracker } from './changes';
 
-export type ConnectionState = 'connecting' | 'live' | 'resumed' | 'reconnecting' | 'stale';
+export type ConnectionState =
+  | 'connecting'
+  | 'live'
+  | 'resumed'
+  | 'reconnecting'
+  | 'stale'
+  /** Connected, but the server said the tick stream stopped (a `stalled` notice). */
+  | 'paused';
 
 /** A liquid symbol that has been silent this long makes the feed "stale". */
 export const STALE_MS = 5_000;
@@ -32,7 +39,11 @@ export function isStaleQuote(q: QuoteActivity, now: number): boolean {
 export class ConnectionHealth {
   private conn: ConnectionState = 'connecting';
   private resumedAt = 0;
+  /** The stale rule waits until then: after a pause, ticks need a moment to flow again. */
+  private quietUntil = 0;
   private staleSymbol: string | null = null;
+  private servingNode: string | null = null;
+  private pauseText: string | null = null;
 
   constructor(
     private readonly changes: ChangeTracker,
@@ -48,14 +59,56 @@ export class ConnectionHealth {
     return this.staleSymbol;
   }
 
+  /** The node serving this connection, as its subscribe acknowledgement named it (cluster mode). */
+  get node(): string | null {
+    return this.servingNode;
+  }
+
+  /** Why the stream is paused (the `stalled` notice's message), while it is. */
+  get pauseMessage(): string | null {
+    return this.conn === 'paused' ? this.pauseText : null;
+  }
+
   connected(reconnect: boolean): void {
     this.resumedAt = this.now();
+    this.quietUntil = 0;
     this.staleSymbol = null;
+    this.pauseText = null;
+    this.setNode(null); // until this connection's first acknowledgement names one
     this.set(reconnect ? 'resumed' : 'live');
   }
 
   disconnected(): void {
+    this.pauseText = null;
+    this.setNode(null);
     this.set('reconnecting');
+  }
+
+  /** A subscribe acknowledgement named the serving node, or (a single server) none. */
+  servedBy(node: string | null): void {
+    if (!this.up) return; // an answer that outlived its connection
+    this.setNode(node);
+  }
+
+  /**
+   * The server stopped the tick stream (a `stalled` notice): the socket is still up and its
+   * subscriptions stay, so this is no disconnect; only a notice can end it.
+   */
+  stalled(message: string): void {
+    if (!this.up) return; // a notice only comes over an open socket
+    const changed = this.pauseText !== message;
+    this.pauseText = message;
+    this.staleSymbol = null;
+    if (this.conn !== 'paused') this.set('paused');
+    else if (changed) this.mark();
+  }
+
+  /** The tick stream flows again (a `recovered` notice). */
+  recovered(): void {
+    if (this.conn !== 'paused') return;
+    this.pauseText = null;
+    this.quietUntil = this.now() + STALE_MS;
+    this.set('live');
   }
 
   /** A live update for `symbol` arrived, or it left the watchlist: it is no longer the stale one. */
@@ -72,8 +125,9 @@ export class ConnectionHealth {
     quoteOf: (symbol: string) => QuoteActivity | undefined,
   ): void {
     const now = this.now();
-    if (this.conn === 'reconnecting' || this.conn === 'connecting') return;
+    if (!this.up || this.conn === 'paused') return;
     if (this.conn === 'resumed' && now - this.resumedAt < RESUMED_MS) return;
+    if (now < this.quietUntil) return;
     let stale: string | null = null;
     let worst = STALE_MS;
     for (const s of symbols) {
@@ -89,9 +143,24 @@ export class ConnectionHealth {
     this.set(stale ? 'stale' : 'live');
   }
 
+  /** The socket is connected. */
+  private get up(): boolean {
+    return this.conn !== 'reconnecting' && this.conn !== 'connecting';
+  }
+
+  private setNode(node: string | null): void {
+    if (this.servingNode === node) return;
+    this.servingNode = node;
+    this.mark();
+  }
+
   private set(state: ConnectionState): void {
     if (this.conn === state) return;
     this.conn = state;
+    this.mark();
+  }
+
+  private mark(): void {
     this.changes.connection();
     this.changes.notify();
   }

@@ -1,6 +1,7 @@
 // One animation frame: each view redraws what changed since the last, and the frame measures
 // tick-to-screen latency for the prices it put on screen.
 import type { Announcer } from './announcer';
+import type { ConnectionState } from './connection';
 import type { DashboardStore } from './store';
 import type { BadgeView } from './views/badge';
 import type { DetailView } from './views/detail';
@@ -17,6 +18,8 @@ export interface FrameViews {
 export class DashboardFrame {
   /** Time-driven figures (ages, the latency figure, stale rows) are due. */
   private clockDue = true;
+  /** The connection state last announced: a new node or pause reason is not a new state. */
+  private announced: ConnectionState | null = null;
 
   constructor(
     private readonly store: DashboardStore,
@@ -54,9 +57,21 @@ export class DashboardFrame {
     }
     if (clock || d.connection) {
       const { p50, p95 } = store.latencyStats();
-      views.badge.render(store.connection, store.stale, p50, p95);
+      views.badge.render(
+        {
+          state: store.connection,
+          stale: store.stale,
+          node: store.node,
+          pauseMessage: store.pauseMessage,
+        },
+        p50,
+        p95,
+      );
     }
-    if (d.connection) announcer.connection(store.connection);
+    if (d.connection && store.connection !== this.announced) {
+      this.announced = store.connection;
+      announcer.connection(store.connection);
+    }
     if (d.message) {
       views.message.render(store.message);
       if (store.message) announcer.say(store.message.text);

@@ -1,4 +1,4 @@
-import type { Snapshot } from '../../src/contracts';
+import type { Notice, Snapshot } from '../../src/contracts';
 import { ApiError } from './api';
 import { Lifetime } from './lifetime';
 import { LiveFeed } from './live-feed';
@@ -106,6 +106,65 @@ describe('LiveFeed', () => {
       text: 'The server is unreachable. Prices for AAPL, MSFT may have missed updates.',
     });
     expect(asked).toEqual([['AAPL'], ['AAPL', 'MSFT']]);
+    life.destroy();
+  });
+
+  it('shows the serving node the acknowledgements name, per connection', () => {
+    const { store, handlers, life } = makeFeed(async () => []);
+    const h = handlers();
+    h.connected(false);
+    h.node('node-1');
+    expect(store.node).toBe('node-1');
+    h.disconnected('transport close');
+    expect(store.node).toBeNull();
+    h.connected(true);
+    h.node('node-2');
+    expect(store.node).toBe('node-2');
+    life.destroy();
+  });
+
+  it('pauses on stalled, says why, and resumes on recovered without resubscribing', () => {
+    const { store, handlers, calls, reloads, life } = makeFeed(async () => []);
+    const h = handlers();
+    h.connected(false);
+    calls.length = 0;
+    h.notice({ type: 'stalled', message: 'A new feed node is taking over.' });
+    expect(store.connection).toBe('paused');
+    expect(store.pauseMessage).toBe('A new feed node is taking over.');
+    expect(store.message).toMatchObject({
+      id: 'stalled',
+      kind: 'info',
+      text: 'Prices paused: A new feed node is taking over.',
+    });
+    h.notice({ type: 'recovered', message: 'Prices are flowing again.' });
+    expect(store.connection).toBe('live');
+    expect(store.message).toBeNull();
+    expect(calls).toEqual([]); // the server kept the subscriptions
+    expect(reloads).toEqual([]);
+    life.destroy();
+  });
+
+  it('clears a pause the last connection left when the stream reconnects', () => {
+    const { store, handlers, life } = makeFeed(async () => []);
+    const h = handlers();
+    h.connected(false);
+    h.notice({ type: 'stalled', message: '' });
+    expect(store.pauseMessage).toBe('The server has stopped sending prices for now.');
+    h.disconnected('transport close');
+    h.connected(true);
+    expect(store.connection).toBe('resumed');
+    expect(store.message).toBeNull();
+    life.destroy();
+  });
+
+  it('ignores a notice type it does not know', () => {
+    const { store, handlers, life } = makeFeed(async () => []);
+    const h = handlers();
+    h.connected(false);
+    const unknown = { type: 'rebalanced', message: 'moved' } as unknown as Notice;
+    expect(() => h.notice(unknown)).not.toThrow();
+    expect(store.connection).toBe('live');
+    expect(store.message).toBeNull();
     life.destroy();
   });
 });

@@ -21,7 +21,11 @@ const CLEARED_ON_CONNECT: MessageId[] = [
   'quotes-failed',
   'conflated',
   'server-leaving',
+  'stalled',
 ];
+
+/** Said when a `stalled` notice comes without a message of its own. */
+const STALLED_FALLBACK = 'The server has stopped sending prices for now.';
 
 export interface LiveFeedDeps {
   openStream(opts: StreamOptions): MarketStream;
@@ -104,6 +108,7 @@ export class LiveFeed {
         for (const s of list) store.applySnapshot(s, true);
       },
       unresumable: (symbols) => void this.reloadQuotes(symbols),
+      node: (node) => store.servedBy(node),
       ticks: (ticks) => store.applyTicks(ticks),
       candles: (list) => panel.live(list),
       candleStatus: (sel, ok, reason) => panel.liveStatus(sel.symbol, sel.interval, ok, reason),
@@ -120,6 +125,7 @@ export class LiveFeed {
 
   private notice(n: Notice): void {
     const { store } = this.deps;
+    // The server may be newer than this page: a notice type not listed here is ignored.
     switch (n.type) {
       case 'conflated':
         store.showMessage(
@@ -130,6 +136,17 @@ export class LiveFeed {
       case 'shutdown':
       case 'disconnecting':
         store.showMessage('server-leaving', `The server is restarting: ${n.message}`);
+        break;
+      case 'stalled': {
+        // Not a disconnect: the socket and its subscriptions stay; the badge reads "paused".
+        const text = typeof n.message === 'string' && n.message.trim() ? n.message.trim() : '';
+        store.stalled(text || STALLED_FALLBACK);
+        store.showMessage('stalled', `Prices paused: ${text || STALLED_FALLBACK}`);
+        break;
+      }
+      case 'recovered':
+        store.recovered();
+        store.clearMessage('stalled');
         break;
       default: {
         const _unknown: never = n;

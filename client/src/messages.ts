@@ -18,6 +18,8 @@ const KINDS = {
   conflated: 'info',
   /** The server is restarting or closing this connection. */
   'server-leaving': 'info',
+  /** Cluster mode: the server's tick stream stopped for a while (the badge reads "paused"). */
+  stalled: 'info',
   /** Benchmark mode: synthetic instruments and feed. */
   synthetic: 'info',
 } as const satisfies Record<string, 'error' | 'info'>;

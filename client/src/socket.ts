@@ -30,6 +30,8 @@ export interface StreamHandlers {
   snapshots(snapshots: Snapshot[]): void;
   /** Symbols the server could not resume: reload them over REST. */
   unresumable(symbols: string[]): void;
+  /** A subscribe acknowledgement named the node serving this connection (null: it named none). */
+  node(node: string | null): void;
   ticks(ticks: Tick[]): void;
   /** Live candles; the subscribe acknowledgement's open candles arrive here too. */
   candles(candles: LiveCandle[]): void;
@@ -78,6 +80,11 @@ function isSnapshot(x: unknown): x is Snapshot {
   return typeof x === 'object' && x !== null && 'seq' in x && 'last' in x;
 }
 
+/** The serving node a subscribe acknowledgement names (cluster mode), or null. */
+export function nodeOf(ack: { node?: unknown }): string | null {
+  return typeof ack.node === 'string' && ack.node.trim() !== '' ? ack.node.trim() : null;
+}
+
 export function createStream(opts: StreamOptions): MarketStream {
   const h = opts.handlers;
   const socketOpts = {
@@ -124,6 +131,7 @@ export function createStream(opts: StreamOptions): MarketStream {
           h.subscribeFailed(`Could not subscribe to ${chunk.join(', ')}: ${ack.error.message}`);
           continue;
         }
+        if (socket.connected) h.node(nodeOf(ack));
         h.snapshots(ack.snapshot.filter(isSnapshot));
         if (mode === 'full') h.modes(chunk, mode);
         if (ack.unresumable?.length) h.unresumable(ack.unresumable);
@@ -171,6 +179,7 @@ export function createStream(opts: StreamOptions): MarketStream {
         if (sameSel(sel, candleWanted)) h.candleStatus(sel, false, ack.error.message);
         return;
       }
+      if (socket.connected) h.node(nodeOf(ack));
       // A server without the candles channel answers as if for ticks: check what it confirmed.
       const confirmed = ack.subscriptions.some(
         (s: Subscription) =>
@@ -230,6 +239,7 @@ export function createStream(opts: StreamOptions): MarketStream {
   socket.on(EVENTS.ticks, (ticks) => h.ticks(ticks));
   socket.on(EVENTS.candles, (candles) => h.candles(candles));
   socket.on(EVENTS.notice, (notice) => {
+    if (typeof notice !== 'object' || notice === null) return; // nothing to go on
     switch (notice.type) {
       case 'conflated':
         // The server slowed this connection down: those symbols now arrive conflated. They stay
@@ -242,6 +252,14 @@ export function createStream(opts: StreamOptions): MarketStream {
       case 'shutdown':
       case 'disconnecting':
         // The disconnect handler reconnects; the page only has to say so.
+        break;
+      case 'stalled':
+      case 'recovered':
+        // Cluster mode: the socket stays up and the server keeps its subscriptions, so there is
+        // nothing to resend; the ticks continue with the next seq. The page only has to say so.
+        break;
+      default:
+        // A notice type this page does not know: passed on, and ignored there.
         break;
     }
     h.notice(notice);

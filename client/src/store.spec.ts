@@ -131,4 +131,35 @@ describe('DashboardStore', () => {
     expect(sut.order()).toEqual(['MSFT', 'AAPL', 'NVDA']);
     expect(sut.sort).toEqual({ key: 'changePct', dir: -1 });
   });
+
+  it("shows the node each connection's subscribe acknowledgement names, and none without it", () => {
+    const { sut } = makeStore();
+    sut.connected(false);
+    expect(sut.node).toBeNull();
+    sut.servedBy('node-2');
+    expect(sut.node).toBe('node-2');
+    expect(sut.takeDirty().connection).toBe(true);
+    sut.disconnected();
+    expect(sut.node).toBeNull();
+    sut.connected(true);
+    sut.servedBy('node-3'); // the reconnect landed on another node
+    expect(sut.node).toBe('node-3');
+    sut.disconnected();
+    sut.connected(true);
+    sut.servedBy(null); // a single-process server names none
+    expect(sut.node).toBeNull();
+  });
+
+  it('pauses on stalled with its message and returns to live on recovered, socket up', () => {
+    const { sut } = makeStore();
+    sut.connected(false);
+    sut.servedBy('node-2');
+    sut.stalled('No node runs the feed yet.');
+    expect(sut.connection).toBe('paused');
+    expect(sut.pauseMessage).toBe('No node runs the feed yet.');
+    expect(sut.node).toBe('node-2');
+    sut.recovered();
+    expect(sut.connection).toBe('live');
+    expect(sut.pauseMessage).toBeNull();
+  });
 });

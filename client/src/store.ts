@@ -189,6 +189,16 @@ export class DashboardStore {
     return this.health.stale;
   }
 
+  /** The node serving the stream (cluster mode), once a subscribe acknowledgement names it. */
+  get node(): string | null {
+    return this.health.node;
+  }
+
+  /** Why the stream is paused (the server's `stalled` notice), while the badge says "paused". */
+  get pauseMessage(): string | null {
+    return this.health.pauseMessage;
+  }
+
   connected(reconnect: boolean): void {
     this.book.newConnection();
     this.health.connected(reconnect);
@@ -196,6 +206,21 @@ export class DashboardStore {
 
   disconnected(): void {
     this.health.disconnected();
+  }
+
+  /** A subscribe acknowledgement named the node serving this connection (null: it named none). */
+  servedBy(node: string | null): void {
+    this.health.servedBy(node);
+  }
+
+  /** The server stopped the tick stream; the socket and its subscriptions stay. */
+  stalled(message: string): void {
+    this.health.stalled(message);
+  }
+
+  /** The tick stream flows again after `stalled`. */
+  recovered(): void {
+    this.health.recovered();
   }
 
   /** Time-driven transitions: "resumed" settles, silent liquid symbols make the feed stale. */

@@ -26,7 +26,11 @@ import { QuoteStore } from '../storage/quote-store';
 import { FEED_LEASE_KEY, FeedLease, type LeaseTenure, type LeaseValue } from './feed-lease';
 import { decodeBusTick, FencedTickPublisher } from './fenced-publisher';
 import { JetStreamLeaseStore } from './jetstream/jetstream-lease.store';
-import { JetStreamTickConsumers, type Consuming } from './jetstream/jetstream-tick.consumers';
+import {
+  JetStreamTickConsumers,
+  type Consuming,
+  type StreamMessage,
+} from './jetstream/jetstream-tick.consumers';
 import { JetStreamTickStream, TICK_STREAM } from './jetstream/jetstream-tick.stream';
 import { StoreWriter } from './store-writer';
 
@@ -68,6 +72,7 @@ export class ClusterIngest
   private stalled = false;
   private leader: string | null = null;
   private tickCount = 0;
+  private lastTickTs = 0;
   private badMessages = 0;
   private gaps = 0;
   private view: { at: number; nodes: ClusterNode[] } | undefined;
@@ -98,11 +103,19 @@ export class ClusterIngest
     void this.watchConnection(this.nc);
     this.stream = await JetStreamTickStream.open(this.nc, {
       maxAgeMs: config.streamRetentionMinutes * 60_000,
+      replicas: config.natsReplicas,
       timeoutMs: 2_000,
     });
     this.consumers = await JetStreamTickConsumers.open(this.nc, TICK_STREAM);
-    this.leaseStore = await JetStreamLeaseStore.open(this.nc, { timeoutMs: 1_000 });
-    this.nodes = await new Kvm(this.nc).create(NODES_BUCKET, { ttl: NODES_TTL_MS, history: 1 });
+    this.leaseStore = await JetStreamLeaseStore.open(this.nc, {
+      timeoutMs: 1_000,
+      replicas: config.natsReplicas,
+    });
+    this.nodes = await new Kvm(this.nc).create(NODES_BUCKET, {
+      ttl: NODES_TTL_MS,
+      history: 1,
+      replicas: config.natsReplicas,
+    });
     this.every(PRESENCE_MS, () => void this.report());
     if (config.feed === 'auto') this.compete();
     // Catching up may wait for the first feed node: the HTTP server starts meanwhile, not ready.
@@ -208,12 +221,32 @@ export class ClusterIngest
     // Candles advance with the clock only once seeded (a seed must come before any advance).
     this.every(CANDLE_PUBLISH_MS, () => this.publishCandles());
     if (this.catchUpTo <= floor) this.caughtUp();
-    this.live = await consumers.ordered(floor + 1, (m) => {
-      this.position = m.seq;
-      this.lag = m.pending;
-      this.onMessage(m.data);
-      if (m.seq >= this.catchUpTo) this.caughtUp();
-    });
+    this.position = floor;
+    this.live = await consumers.ordered(floor + 1, this.onStreamMessage);
+  }
+
+  private readonly onStreamMessage = (m: StreamMessage): void => {
+    this.position = m.seq;
+    this.lag = m.pending;
+    this.onMessage(m.data);
+    if (m.seq >= this.catchUpTo) this.caughtUp();
+  };
+
+  /**
+   * After a reconnect the server may have lost this node's consumer (a restart): follow again
+   * from the next sequence at once rather than after missed heartbeats.
+   */
+  private async refollow(): Promise<void> {
+    const live = this.live;
+    if (!live || this.stopped) return;
+    live.stop();
+    try {
+      this.live = await this.consumers!.ordered(this.position + 1, this.onStreamMessage);
+    } catch (err) {
+      this.logger.warn(`Could not follow the stream again yet: ${(err as Error).message}`);
+      this.live = live;
+      setTimeout(() => void this.refollow(), 1_000).unref();
+    }
   }
 
   /** The per-tick path of a cluster node: decode, skip what it holds, apply, hand to the gateway. */
@@ -233,6 +266,7 @@ export class ClusterIngest
       this.state.recent.clear(tick.symbol);
     }
     this.tickCount++;
+    this.lastTickTs = tick.ts;
     this.state.apply(tick);
     this.bus.publishTick(tick);
     if (this.stalled) this.recover();
@@ -246,7 +280,12 @@ export class ClusterIngest
   }
 
   private publishCandles(): void {
-    this.state.aggregator.advance(this.clock.now());
+    // While catching up, ticks are seconds old: close buckets by their time, not the clock's,
+    // so that each tick lands in the candle the store writer puts it in.
+    const now = this.clock.now();
+    const caughtUp = this.catchUpTo === -1;
+    if (!caughtUp && !this.lastTickTs) return;
+    this.state.aggregator.advance(caughtUp ? now : Math.min(now, this.lastTickTs));
     const updates = this.state.aggregator.takeUpdates();
     if (updates.length) this.bus.publishCandles(updates);
   }
@@ -260,6 +299,7 @@ export class ClusterIngest
         );
       } else if (status.type === 'reconnect') {
         this.logger.log('NATS connection back');
+        void this.refollow();
       }
     }
   }
@@ -300,7 +340,9 @@ export class ClusterIngest
   private async lead(lease: LeaseTenure): Promise<void> {
     const symbols = this.instruments.entries().map((e) => e.symbol);
     const publisher = new FencedTickPublisher(this.stream!, {
+      holdsLease: () => this.lease?.tenure?.term === lease.term,
       onFenced: (event) => {
+        if (event.reason === 'lease-lost') return; // onLost steps down
         this.logger.warn(
           `Feed fenced on ${event.symbol} (${event.reason}): another node publishes`,
         );
@@ -327,7 +369,7 @@ export class ClusterIngest
       if (last.get(symbol) === fromStream.get(symbol)) mids.set(symbol, mid);
     }
     if (this.lease?.tenure?.term !== lease.term) return;
-    const writer = new StoreWriter(this.store, this.consumers!, this.clock, {
+    const writer = new StoreWriter(this.store, this.consumers!, {
       term: lease.term,
       flushMs: this.config.flushMs,
       symbols,

@@ -59,6 +59,21 @@ describe('the bus encoding of a tick', () => {
 });
 
 describe('FencedTickPublisher', () => {
+  it('sends nothing once its lease is over by its own clock, even what was queued before', async () => {
+    const stream = new FakeTickStream();
+    let leader = true;
+    const onFenced = jest.fn<(event: FenceEvent) => void>();
+    const sut = new FencedTickPublisher(stream, { onFenced, holdsLease: () => leader });
+    await sut.takeOver(['AAPL']);
+    await sut.publish(tick('AAPL', 1, 101));
+    const queued = sut.publish(tick('AAPL', 2, 102));
+    leader = false; // the process was paused past the TTL while the send waited
+    await expect(queued).rejects.toBeInstanceOf(FencedError);
+    await expect(sut.publish(tick('AAPL', 3, 103))).rejects.toBeInstanceOf(FencedError);
+    expect(stream.accepted.map((m) => decodeTick(m.data).seq)).toEqual([1]);
+    expect(onFenced).toHaveBeenCalledWith({ symbol: 'AAPL', reason: 'lease-lost' });
+  });
+
   it('fences each publish on the sequence of the previous ack, with <symbol>:<seq> ids', async () => {
     const { sut, stream } = setup();
     await sut.takeOver(['AAPL', 'MSFT']);

@@ -31,7 +31,9 @@ export type FenceReason =
   /** The tick's message id is already stored with other content: another node published it. */
   | 'foreign-duplicate'
   /** Every attempt failed without an answer, so whether the tick is stored is unknown. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The node's lease ended (checked by its own clock before each send, e.g. after a pause). */
+  | 'lease-lost';
 
 export interface FenceEvent {
   symbol: string;
@@ -46,6 +48,12 @@ export interface FencedPublisherOptions {
   maxAttempts?: number;
   /** Ticks of one symbol that may wait for acks before `publish` refuses more. */
   maxPending?: number;
+  /**
+   * Asked before every send: false stops the publisher. A process that was paused past its
+   * lease's TTL may find sends queued before the pause; its own clock says the lease is over,
+   * so they are never sent (the fence would stop them only once another node had published).
+   */
+  holdsLease?: () => boolean;
 }
 
 const encoder = new TextEncoder();
@@ -179,6 +187,9 @@ export class FencedTickPublisher {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (this.fence) throw this.fence;
+      if (this.options.holdsLease && !this.options.holdsLease()) {
+        throw this.stop(tick.symbol, 'lease-lost');
+      }
       let ack: PublishAck;
       try {
         ack = await this.stream.publish(lane.subject, data, {

@@ -5,8 +5,7 @@
 // retried, a message delivered again (after a crash or a store outage) is skipped by its seq, and
 // a former writer that wakes up is refused by the store (StoreFencedError).
 import { Logger } from '@nestjs/common';
-import { INTERVALS, INTERVAL_MS, type Tick } from '../contracts';
-import type { Clock } from '../common/clock';
+import { INTERVALS, type Tick } from '../contracts';
 import { CandleAggregator } from '../market-data/candles/candle-aggregator';
 import {
   candleRowKey,
@@ -16,6 +15,9 @@ import {
 } from '../storage/quote-store';
 import { decodeBusTick } from './fenced-publisher';
 import type { Consuming, JetStreamTickConsumers } from './jetstream/jetstream-tick.consumers';
+
+/** What the writer reads the stream through: the durable consumer (a fake in specs). */
+export type DurableTicks = Pick<JetStreamTickConsumers, 'durable'>;
 
 /** Messages out unacknowledged at most: during a store outage the stream holds the rest. */
 const MAX_UNACKED = 100_000;
@@ -50,8 +52,7 @@ export class StoreWriter {
 
   constructor(
     private readonly store: QuoteStore,
-    private readonly consumers: JetStreamTickConsumers,
-    private readonly clock: Clock,
+    private readonly consumers: DurableTicks,
     private readonly options: StoreWriterOptions,
   ) {}
 
@@ -60,15 +61,14 @@ export class StoreWriter {
     await this.store.write({ ticks: [], candles: [], writerTerm: this.options.term });
     await this.store.readConsistent(async (view) => {
       const last = await view.lastTicks();
-      const now = this.clock.now();
       for (const symbol of this.options.symbols) {
         const tick = last.get(symbol);
         if (tick) this.held.set(symbol, tick.seq);
+        // Whatever its age: ticks the last writer never wrote may still belong to its bucket.
+        // The symbol's first tick decides whether it continues (CandleAggregator.seed).
         for (const interval of INTERVALS) {
           const [latest] = await view.candles(symbol, interval, { order: 'latest', limit: 1 });
-          if (latest && latest.t + INTERVAL_MS[interval] > now) {
-            this.aggregator.seed(symbol, interval, latest);
-          }
+          if (latest) this.aggregator.seed(symbol, interval, latest);
         }
       }
     });
