@@ -919,9 +919,10 @@ export function contiguityViolations(r: Recorder): string[] {
 }
 
 /**
- * The longest time a recorder went without a tick frame around a fault at `from`: the largest
- * interval between consecutive frame arrivals from shortly before `from` up to the first frame
- * carrying a tick stamped after `from`. Undefined if no such frame came.
+ * The longest time a recorder went without a tick frame because of a fault at `from`: the
+ * largest interval between consecutive frame arrivals, among those that end after `from` (so
+ * the one spanning it included), up to the first frame carrying a tick stamped after `from`.
+ * Undefined if no such frame came.
  */
 export function gapAfter(
   r: Recorder,
@@ -930,10 +931,10 @@ export function gapAfter(
   const iNew = r.frames.findIndex((f) => f.at > from && f.maxTs > from);
   if (iNew < 0) return undefined;
   let best = { gapMs: -1, lastBefore: 0, firstAfter: 0 };
-  for (let i = iNew; i > 0; i--) {
+  // Intervals that end after the fault, back to the one that spans it.
+  for (let i = iNew; i > 0 && r.frames[i].at > from; i--) {
     const [a, b] = [r.frames[i - 1], r.frames[i]];
     if (b.at - a.at > best.gapMs) best = { gapMs: b.at - a.at, lastBefore: a.at, firstAfter: b.at };
-    if (a.at < from - 500) break;
   }
   if (best.gapMs < 0) return undefined;
   return { ...best, firstNewAt: r.frames[iNew].at };
