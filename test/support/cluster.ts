@@ -177,6 +177,8 @@ function mark(file: string, line: string): void {
 /** A child process in its own process group, its stdout and stderr appended to `logFile`. */
 abstract class GroupProcess {
   protected child: ChildProcess | undefined;
+  /** Why it could not be started (e.g. ENOENT), if so. */
+  spawnError: string | undefined;
   /** Whether the harness has sent it SIGTERM or SIGKILL since it started. */
   protected signalled = false;
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -189,13 +191,17 @@ abstract class GroupProcess {
     try {
       const child = spawn(command, args, { env, detached: true, stdio: ['ignore', fd, fd] });
       this.exit = undefined;
-      child.once('error', (err) => mark(this.logFile, `spawn error: ${err.message}`));
+      child.once('error', (err) => {
+        this.spawnError = err.message;
+        mark(this.logFile, `spawn error: ${err.message}`);
+      });
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
         const why = this.signalled ? '' : ' (not signalled by the harness)';
         mark(this.logFile, `exited code=${code} signal=${signal}${why}`);
       });
       this.signalled = false;
+      this.spawnError = undefined;
       this.child = child;
     } finally {
       closeSync(fd);
@@ -208,7 +214,8 @@ abstract class GroupProcess {
 
   /** Started and not exited (a stopped process counts as running). */
   get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    const child = this.child;
+    return !!child && child.exitCode === null && child.signalCode === null && !this.spawnError;
   }
 
   /** Signals the group; for SIGTERM/SIGKILL waits for the exit (SIGKILL after `graceMs`). */
@@ -274,7 +281,7 @@ export class NatsServer extends GroupProcess {
       }
     }
     throw new Error(
-      `${NATS_SERVER} did not start on ${this.url} (${this.exit ? `exit ${JSON.stringify(this.exit)}` : last}):\n${this.tail(20)}`,
+      `${NATS_SERVER} did not start on ${this.url} (${this.spawnError ?? (this.exit ? `exit ${JSON.stringify(this.exit)}` : last)}):\n${this.tail(20)}`,
     );
   }
 
@@ -504,6 +511,9 @@ export class Cluster {
   private constructor(readonly dir: string) {}
 
   static async start(options: ClusterOptions): Promise<Cluster> {
+    if (!options.standalone && !existsSync(NATS_SERVER)) {
+      throw new Error(`No nats-server at ${NATS_SERVER}: install it or set NATS_SERVER_BIN`);
+    }
     const cluster = new Cluster(mkdtempSync(join(tmpdir(), 'tickerboard-cluster-')));
     try {
       const mainJs = options.mainJs ?? buildServer(join(cluster.dir, 'build'));
