@@ -165,7 +165,7 @@ run('Cluster failover (e2e, issue #12)', () => {
       );
     });
     started = true;
-  }, 120_000);
+  }, 150_000);
 
   afterAll(async () => {
     for (const r of recorders) r.close();

@@ -540,7 +540,7 @@ export class Cluster {
         cluster.nodes.push(node);
         node.start();
       }
-      await Promise.all(cluster.nodes.map((n) => n.waitReady(45_000)));
+      await Promise.all(cluster.nodes.map((n) => n.waitReady(60_000)));
       return cluster;
     } catch (err) {
       cluster.keepLogs = true;
