@@ -44,3 +44,27 @@ export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
   readonly status = 429;
 }
+
+/** Error codes of a store (or its connection) that is unreachable, not of a bad request. */
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+]);
+
+/**
+ * Whether an error only says the store could not be reached (PostgreSQL down, restarting, or
+ * the connection cut): SQLSTATE class 08 and 57P01-57P03, a socket errno, or pg's own message.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || /^57P0[123]$/.test(code) || UNAVAILABLE_ERRNOS.has(code)) {
+      return true;
+    }
+  }
+  return /^Connection terminated|timeout exceeded when trying to connect/.test(error.message);
+}

@@ -56,4 +56,27 @@ describe('toErrorBody', () => {
       code: 'INTERNAL',
     });
   });
+
+  it.each([
+    [
+      'PostgreSQL shutting down (57P01)',
+      Object.assign(new Error('terminating connection'), { code: '57P01' }),
+    ],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ],
+    [
+      'a connection exception (08006)',
+      Object.assign(new Error('connection failure'), { code: '08006' }),
+    ],
+    ['a cut connection', new Error('Connection terminated unexpectedly')],
+  ])('answers %s as 503 STORE_UNAVAILABLE, not a 500', (_what, error) => {
+    expect(toErrorBody(error)).toMatchObject({ statusCode: 503, code: 'STORE_UNAVAILABLE' });
+  });
+
+  it('keeps a query error that is not about reaching the store a 500', () => {
+    const syntax = Object.assign(new Error('syntax error'), { code: '42601' });
+    expect(toErrorBody(syntax)).toMatchObject({ statusCode: 500, code: 'INTERNAL' });
+  });
 });

@@ -10,7 +10,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import type { ApiErrorBody, ErrorCode } from '../contracts';
-import { DomainError } from './errors';
+import { DomainError, isStoreUnavailable } from './errors';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'INVALID_PAYLOAD',
@@ -48,6 +48,14 @@ export function toErrorBody(exception: unknown): ApiErrorBody {
     // A body the JSON parser could not read is the client's fault, not ours.
     const code = CODE_BY_STATUS[status] ?? (status < 500 ? 'INVALID_PAYLOAD' : 'INTERNAL');
     return { statusCode: status, error: httpExceptionError(status, exception), message, code };
+  }
+  if (isStoreUnavailable(exception)) {
+    return {
+      statusCode: 503,
+      error: STATUS_CODES[503] as string,
+      message: 'The history store cannot be reached; live streaming continues. Retry shortly.',
+      code: 'STORE_UNAVAILABLE',
+    };
   }
   return {
     statusCode: 500,

@@ -7,7 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { AckError } from '../contracts';
-import { DomainError } from './errors';
+import { DomainError, isStoreUnavailable } from './errors';
 
 /** A domain error's code, message and details; anything else is INTERNAL (and worth a log line). */
 export function toAckError(exception: unknown): AckError {
@@ -20,6 +20,10 @@ export function toAckError(exception: unknown): AckError {
         ...(exception.details !== undefined ? { details: exception.details } : {}),
       },
     };
+  }
+  if (isStoreUnavailable(exception)) {
+    const message = 'The history store cannot be reached, so no resume now; retry shortly';
+    return { ok: false, error: { code: 'STORE_UNAVAILABLE', message } };
   }
   return { ok: false, error: { code: 'INTERNAL', message: 'Internal error' } };
 }

@@ -118,6 +118,7 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   'RATE_LIMITED',
   'NOT_FOUND',
+  'STORE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
