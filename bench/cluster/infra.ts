@@ -1,0 +1,203 @@
+// What a cluster step runs besides the nodes: its own nats-server (pinned with the nodes), a fresh
+// PostgreSQL database, and the accounting of both (nats-server's /proc, the database's backends).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort, procCpuMicros, sleep, waitForPort } from '../lib/proc';
+
+const NATS_SERVER = process.env.BENCH_NATS_SERVER ?? '/usr/sbin/nats-server';
+const PG_ADMIN = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const started = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of started) if (c.pid !== undefined && c.exitCode === null) c.kill('SIGKILL');
+});
+
+export interface Nats {
+  url: string;
+  pid: number;
+  cpuMicros(): number;
+  stop(): Promise<void>;
+}
+
+/** A nats-server with JetStream in a temporary store directory, on `core`. */
+export async function startNats(core: number): Promise<Nats> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tickerboard-bench-nats-'));
+  const child = spawn(
+    'taskset',
+    ['-c', String(core), NATS_SERVER, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  if (child.pid === undefined) throw new Error('could not start nats-server');
+  started.add(child);
+  let tail = '';
+  child.stderr?.on('data', (b: Buffer) => (tail = (tail + b.toString()).slice(-2000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    await waitForPort(port, 10_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${String(err)}\n${tail}`, { cause: err });
+  }
+  const pid = child.pid;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    pid,
+    cpuMicros: () => procCpuMicros(pid),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, sleep(3000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      started.delete(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function admin<T>(fn: (c: Client) => Promise<T>, url = PG_ADMIN): Promise<T> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+export interface Database {
+  name: string;
+  url: string;
+  /** PIDs of the server backends connected to this database (the nodes' pools), pinned to `core`. */
+  backends(): Promise<number[]>;
+  /** Per symbol: rows, distinct seqs, lowest and highest seq in the ticks table. */
+  tickRows(): Promise<Map<string, { rows: number; distinct: number; min: number; max: number }>>;
+  drop(): Promise<void>;
+}
+
+export async function createDatabase(label: string, core: number): Promise<Database> {
+  const name = `tb_bench_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
+  return {
+    name,
+    url,
+    backends: async () => {
+      const r = await admin((c) =>
+        c.query<{ pid: number }>(
+          'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [name],
+        ),
+      );
+      const pids = r.rows.map((x) => Number(x.pid));
+      for (const pid of pids)
+        spawnSync('taskset', ['-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+      return pids;
+    },
+    tickRows: async () => {
+      const r = await admin(
+        (c) =>
+          c.query<{ symbol: string; rows: string; d: string; lo: string; hi: string }>(
+            'SELECT symbol, count(*) AS rows, count(DISTINCT seq) AS d, min(seq) AS lo, max(seq) AS hi FROM ticks GROUP BY symbol',
+          ),
+        url,
+      );
+      return new Map(
+        r.rows.map((x) => [
+          x.symbol,
+          { rows: Number(x.rows), distinct: Number(x.d), min: Number(x.lo), max: Number(x.hi) },
+        ]),
+      );
+    },
+    drop: async () => {
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+/** CPU of a set of processes that may come and go: each pid's use since it was first seen. */
+export class PidSet {
+  private readonly base = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  vanished = 0;
+
+  /** Records a baseline for `pids` not seen before; pids gone since keep their last reading. */
+  add(pids: number[]): void {
+    for (const pid of pids) {
+      if (this.base.has(pid)) continue;
+      const now = safeCpu(pid);
+      if (now === undefined) continue;
+      this.base.set(pid, now);
+      this.last.set(pid, now);
+    }
+  }
+
+  /** Microseconds used since the baselines, as far as /proc still shows them. */
+  used(): number {
+    let sum = 0;
+    for (const [pid, b] of this.base) {
+      const now = safeCpu(pid);
+      if (now === undefined) this.vanished++;
+      else this.last.set(pid, now);
+      sum += (this.last.get(pid) ?? b) - b;
+    }
+    return sum;
+  }
+
+  get size(): number {
+    return this.base.size;
+  }
+}
+
+function safeCpu(pid: number): number | undefined {
+  try {
+    return procCpuMicros(pid);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function getJson<T>(
+  url: string,
+  timeoutMs = 2000,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON (metrics)
+  }
+  return { status: res.status, body: body as T };
+}
+
+/** Waits until GET /api/health/ready answers 200. */
+export async function waitReady(baseUrl: string, timeoutMs: number, why = ''): Promise<number> {
+  const t0 = Date.now();
+  let last = '';
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      const r = await getJson<unknown>(`${baseUrl}/api/health/ready`);
+      if (r.status === 200) return Date.now() - t0;
+      last = JSON.stringify(r.body);
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(100);
+  }
+  throw new Error(`${baseUrl} not ready within ${timeoutMs} ms ${why}: ${last}`);
+}
+
+/** tickerboard_feed_stream_lag (or the first *_lag gauge) from /api/metrics. */
+export async function streamLag(baseUrl: string): Promise<number | undefined> {
+  try {
+    const r = await getJson<string>(`${baseUrl}/api/metrics`);
+    const m = /^tickerboard_feed_stream_lag(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(String(r.body));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

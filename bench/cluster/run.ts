@@ -1,0 +1,116 @@
+// Cluster benchmark: bench:fanout's 2,000 clients x 20 symbols against today's single process and
+// against 1, 2 and 3 cluster nodes (NATS JetStream bus, PostgreSQL store), then a failover with
+// clients attached. `npm run bench:cluster [-- --quick]`.
+//   --steps=single,single-pg,1-node,2-node,3-node,failover  --clients=N  --symbols=N  --rate=TICK_RATE
+//   --warmup-ms=N  --measure-ms=N  --observe-ms=N (failover)  --failover-nodes=N  --no-build  --no-write
+import { harnessFlags } from '../lib/args';
+import { isNoisy, loadavg1, machineLine, pinSelf } from '../lib/proc';
+import { fmt, log, saveJson, writeSection } from '../lib/report';
+import { buildTickerboard, CLIENT_CORE } from '../lib/server';
+import { scenarios, symbolSets, type Scenario } from '../fanout/scenarios';
+import { CLUSTER_HEADING, clusterSection, stepLine } from './report';
+import { DEFAULT_TICK_RATE, runStep, type StepConfig, type StepResult } from './step';
+
+const flags = harnessFlags('bench:cluster', {
+  quick: 'flag',
+  steps: 'list',
+  clients: 'number',
+  symbols: 'number',
+  rate: 'number',
+  'warmup-ms': 'number',
+  'measure-ms': 'number',
+  'observe-ms': 'number',
+  'failover-nodes': 'number',
+  'no-build': 'flag',
+  'no-write': 'flag',
+});
+const QUICK = flags.quick;
+const ALL_STEPS = ['single', 'single-pg', '1-node', '2-node', '3-node', 'failover'];
+const STEPS = flags.steps ?? (QUICK ? ['single', '1-node', '2-node', 'failover'] : ALL_STEPS);
+const RATE = flags.rate ?? DEFAULT_TICK_RATE;
+const WARMUP_MS = flags['warmup-ms'] ?? (QUICK ? 1000 : 3000);
+const MEASURE_MS = flags['measure-ms'] ?? (QUICK ? 2000 : 10_000);
+const OBSERVE_MS = flags['observe-ms'] ?? (QUICK ? 13_000 : 20_000);
+const FAILOVER_NODES = flags['failover-nodes'] ?? (QUICK ? 2 : 3);
+
+async function main(): Promise<void> {
+  const bad = STEPS.filter((s) => !ALL_STEPS.includes(s));
+  if (bad.length)
+    throw new Error(`unknown step(s) ${bad.join(', ')}; steps: ${ALL_STEPS.join(', ')}`);
+  pinSelf(CLIENT_CORE);
+  const started = Date.now();
+  const machine = machineLine();
+  const noisy = isNoisy();
+  log(`cluster benchmark${QUICK ? ' (quick)' : ''}: ${machine}`);
+  if (!flags['no-build']) {
+    log('building Tickerboard (nest build)...');
+    buildTickerboard();
+  }
+  // The same clients and symbol sets as bench:fanout's 2,000 x 20 scenario.
+  const full = scenarios(false).find((s) => s.id === 'full-2k') as Scenario;
+  const scenario: Scenario = {
+    ...full,
+    clients: flags.clients ?? (QUICK ? 100 : full.clients),
+    symbolsPerClient: flags.symbols ?? full.symbolsPerClient,
+  };
+  const sets = symbolSets(scenario);
+  const results: StepResult[] = [];
+  for (const id of STEPS) {
+    const nodes = id === 'failover' ? FAILOVER_NODES : id.endsWith('-node') ? Number(id[0]) : 1;
+    const cfg: StepConfig = {
+      id,
+      kind: id === 'failover' ? 'failover' : id.endsWith('-node') ? 'cluster' : (id as 'single'),
+      nodes,
+      tickRate: RATE,
+      sets,
+      warmupMs: WARMUP_MS,
+      measureMs: MEASURE_MS,
+      observeMs: OBSERVE_MS,
+    };
+    log(
+      `\n${id}: ${nodes} node(s), ${sets.length} clients x ${scenario.symbolsPerClient} symbols, TICK_RATE ${RATE}`,
+    );
+    const r = await runStep(cfg);
+    log(`  ${stepLine(r)}`);
+    results.push(r);
+  }
+  const loadAfter = loadavg1();
+  const meta = {
+    machine,
+    noisy,
+    quick: QUICK,
+    warmupMs: WARMUP_MS,
+    measureMs: MEASURE_MS,
+    observeMs: OBSERVE_MS,
+    clients: sets.length,
+    symbols: scenario.symbolsPerClient,
+    tickRate: RATE,
+    loadAfter,
+    command: `npm run bench:cluster${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  };
+  const body = clusterSection(results, meta);
+  const out = saveJson(QUICK ? 'cluster-quick' : 'cluster', { meta, results });
+  process.stdout.write(`\n${body}\n\nraw figures: ${out}\n`);
+  log(`done in ${fmt((Date.now() - started) / 1000)} s, loadavg after ${loadAfter}`);
+  if (!QUICK && !flags['no-write']) writeSection(CLUSTER_HEADING, body);
+
+  // A smoke run fails on errors and lost or reused ticks, never on speed.
+  const broken = results.filter(
+    (r) =>
+      r.error ||
+      !r.window ||
+      r.window.totalLost > 0 ||
+      r.window.totalDuplicates > 0 ||
+      r.window.formatErrors > 0 ||
+      (r.failover?.report?.reusedSeqs ?? 0) > 0,
+  );
+  if (broken.length > 0) {
+    for (const r of broken) log(`broken: ${stepLine(r)}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  log(String(err instanceof Error ? err.stack : err));
+  process.exitCode = 1;
+});
