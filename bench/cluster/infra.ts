@@ -1,7 +1,7 @@
 // What a cluster step runs besides the nodes: its own nats-server (pinned with the nodes), a fresh
 // PostgreSQL database, and the accounting of both (nats-server's /proc, the database's backends).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -200,4 +200,18 @@ export async function streamLag(baseUrl: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Busy (non-idle, non-iowait) jiffies per core from /proc/stat, in microseconds. */
+export function coreBusyMicros(): number[] {
+  const hz = 100; // /proc/stat counts USER_HZ, 100 on Linux
+  return readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((l) => /^cpu\d+ /.test(l))
+    .map((l) => {
+      const f = l.split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal
+      const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+      return (busy * 1e6) / hz;
+    });
 }

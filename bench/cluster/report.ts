@@ -67,7 +67,7 @@ export function stepLine(r: StepResult): string {
     return `${r.id}: killed ${f.killed}, new leader ${f.newLeader} after ${fmt(f.electedMs)} ms; survivors' gap p50/max ${fmt(s?.p50)}/${fmt(s?.max)} ms (silent ${s?.silent}); reconnected max ${fmt(f.report?.reconnected?.max)} ms; lost ${lost(r)}, dup ${dup(r)}, reused ${f.report?.reusedSeqs}; store dup ${f.store?.duplicates} holes ${f.store?.holes}`;
   }
   const perNode = w?.nodes.map((n) => `${n.p99}`).join('/');
-  return `${r.id}: ${fmt(ticks(r) / (r.seconds ?? 1))} deliveries/s, ${fmt(usPerTick(r), 2)} us/tick (${(r.procs ?? []).map((p) => `${p.name} ${fmt(p.cpuMicros / Math.max(1, ticks(r)), 2)}`).join(', ')}), p99 per node ${perNode} ms, lost ${lost(r)}, dup ${dup(r)}, generator ${fmt(r.genCpuPct)} %`;
+  return `${r.id}: ${fmt(ticks(r) / (r.seconds ?? 1))} deliveries/s, ${fmt(usPerTick(r), 2)} us/tick (${(r.procs ?? []).map((p) => `${p.name} ${fmt(p.cpuMicros / Math.max(1, ticks(r)), 2)}`).join(', ')}), p99 per node ${perNode} ms, lost ${lost(r)}, dup ${dup(r)}, generator ${fmt(r.genCpuPct)} %, core 0 used by others ${fmt(r.foreignCore0Pct)} %`;
 }
 
 function stepTable(r: StepResult): string {
@@ -111,7 +111,7 @@ function stepTable(r: StepResult): string {
     ]),
   );
   return [
-    `**${LABELS[r.id] ?? r.id}** (${fmt(sec, 1)} s measured; ${fmt(t / sec)} deliveries/s; load generator ${fmt(r.genCpuPct)} % of its core)`,
+    `**${LABELS[r.id] ?? r.id}** (${fmt(sec, 1)} s measured; ${fmt(t / sec)} deliveries/s; load generator ${fmt(r.genCpuPct)} % of its core; cores busy ${(r.coreBusyPct ?? []).map((p) => `${fmt(p)} %`).join(' / ')}, of core 0 ${fmt(r.foreignCore0Pct)} % by processes not in this run)`,
     '',
     table(
       ['process (core 0)', 'CPU % of a core', 'CPU us per delivered tick', 'of which kernel'],

@@ -20,6 +20,7 @@ import {
   type RunningServer,
 } from '../lib/server';
 import {
+  coreBusyMicros,
   createDatabase,
   getJson,
   PidSet,
@@ -76,6 +77,10 @@ export interface StepResult {
   pgBackends?: number;
   pgBackendsVanished?: number;
   lagAtEnd?: (number | undefined)[];
+  /** Per core, % busy during the window (all processes on the machine, not only this run's). */
+  coreBusyPct?: number[];
+  /** Core 0's busy time not spent by this run's server processes: other work sharing the core. */
+  foreignCore0Pct?: number;
   leader?: string | null;
   connectMs?: number;
   failover?: FailoverResult;
@@ -236,6 +241,7 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
     const nats0 = rig.nats?.cpuMicros() ?? 0;
     const natsSys0 = rig.nats ? procSysMicros(rig.nats.pid) : 0;
     const gen0 = procCpuMicros(gen.proc.pid);
+    const cores0 = coreBusyMicros();
     // Backends the pools open during the window count from when they are first seen.
     const poll = setInterval(() => {
       if (rig.db)
@@ -253,6 +259,7 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
     const natsSys = rig.nats ? procSysMicros(rig.nats.pid) - natsSys0 : 0;
     const pgCpu = pg.used();
     const seconds = (performance.now() - t0) / 1000;
+    const coreBusy = coreBusyMicros().map((b, i) => ((b - cores0[i]) / (seconds * 1e6)) * 100);
     const genCpu = procCpuMicros(gen.proc.pid) - gen0;
     const { stats } = await gen.next('window', 60_000);
     const procs: ProcCpu[] = rig.nodes.map((_, i) => ({
@@ -262,11 +269,14 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
     }));
     if (rig.nats) procs.push({ name: 'nats-server', cpuMicros: natsCpu, sysMicros: natsSys });
     if (rig.db) procs.push({ name: `PostgreSQL backends (${pg.size})`, cpuMicros: pgCpu });
+    const ours = procs.reduce((s, p) => s + p.cpuMicros, 0);
     return {
       ...base,
       seconds,
       window: stats,
       procs,
+      coreBusyPct: coreBusy,
+      foreignCore0Pct: Math.max(0, coreBusy[SERVER_CORE] - (ours / (seconds * 1e6)) * 100),
       cpuMicros: procs.reduce((s, p) => s + p.cpuMicros, 0),
       genCpuPct: (genCpu / (seconds * 1e6)) * 100,
       pgBackends: pg.size,
