@@ -18,6 +18,7 @@ export interface ClusterMeta {
   warmupMs: number;
   measureMs: number;
   observeMs: number;
+  idleMs: number;
   clients: number;
   symbols: number;
   tickRate: number;
@@ -78,12 +79,15 @@ function stepTable(r: StepResult): string {
   const sec = r.seconds ?? NaN;
   const rows: string[][] = (r.procs ?? []).map((p) => [
     p.name,
+    fmt(p.idlePct, 1),
     fmt((p.cpuMicros / (sec * 1e6)) * 100, 1),
     fmt(p.cpuMicros / t, 2),
     p.sysMicros !== undefined ? fmt(p.sysMicros / t, 2) : 'n/a',
   ]);
+  const idleSum = (r.procs ?? []).reduce((s, p) => s + (p.idlePct ?? NaN), 0);
   rows.push([
     '**all server processes**',
+    fmt(idleSum, 1),
     fmt(((r.cpuMicros ?? NaN) / (sec * 1e6)) * 100, 1),
     `**${fmt(usPerTick(r), 2)}**`,
     '',
@@ -181,7 +185,7 @@ function failoverText(r: StepResult): string {
   );
   if (f.store)
     lines.push(
-      `Store after the survivors stopped (SIGTERM): ${fmt(f.store.rows)} tick rows for ${f.store.symbols} symbols, ${fmt(f.store.duplicates)} duplicate (symbol, seq), ${fmt(f.store.holes)} seqs missing between 1 and each symbol's highest, ${fmt(f.store.behindClients)} ticks clients saw that the store does not hold.`,
+      `Store: ${f.store.storeCaughtUpMs !== undefined ? `held every tick a client saw ${fmt(f.store.storeCaughtUpMs)} ms after the watch ended` : 'still behind what clients saw 30 s after the watch ended'}; after the survivors stopped (SIGTERM): ${fmt(f.store.rows)} tick rows for ${f.store.symbols} symbols, ${fmt(f.store.duplicates)} duplicate (symbol, seq), ${fmt(f.store.holes)} seqs missing between 1 and each symbol's highest, ${fmt(f.store.behindClients)} ticks clients saw that the store does not hold.`,
     );
   return lines.join('\n');
 }
@@ -268,7 +272,7 @@ export function clusterSection(results: StepResult[], meta: ClusterMeta): string
     '',
     `Command: \`${meta.command}\`${meta.quick ? ' (quick: smoke figures only)' : ''}.`,
     '',
-    `How: ${fmt(meta.clients)} clients x ${meta.symbols} symbols (bench:fanout's seeded sets), full mode, TICK_RATE ${meta.tickRate}. With 2 cores the only honest split is bench:fanout's: **everything on the server side shares core 0** (every node, nats-server, and the PostgreSQL backends serving this run's database, pinned with \`taskset\` once they appear) and the load generator has core 1. Every step starts its own nats-server (JetStream, temporary store) and a fresh PostgreSQL database, dropped after the step. Nodes start one at a time, each waited for until \`GET /api/health/ready\` is 200; clients are spread round-robin over the nodes and connect to them directly. Each step: connect, subscribe, ${fmt(meta.warmupMs / 1000, 1)} s warm-up, ${fmt(meta.measureMs / 1000, 1)} s measured. CPU is utime+stime from /proc/<pid>/stat of every node, nats-server and the database's backends (PostgreSQL's shared processes, WAL writer and checkpointer, are not attributable to one database and are not counted); "CPU per delivered tick" is their sum over the ticks all clients received. Every client checks seq per symbol (a gap is a loss, a seq seen again a duplicate). Latency is receipt minus the tick's \`ts\` (set by the leader), so on a follower it includes the hop through nats-server.`,
+    `How: ${fmt(meta.clients)} clients x ${meta.symbols} symbols (bench:fanout's seeded sets), full mode, TICK_RATE ${meta.tickRate}. With 2 cores the only honest split is bench:fanout's: **everything on the server side shares core 0** (every node, nats-server, and the PostgreSQL backends serving this run's database, pinned with \`taskset\` once they appear) and the load generator has core 1. Every step starts its own nats-server (JetStream, temporary store) and a fresh PostgreSQL database, dropped after the step. Nodes start one at a time, each waited for until \`GET /api/health/ready\` is 200; clients are spread round-robin over the nodes and connect to them directly. Each step: ${meta.idleMs > 0 ? `${fmt(meta.idleMs / 1000, 1)} s with the feed running and no clients (the "no clients" column: the stream's cost on each node before any fan-out), then ` : ''}connect, subscribe, ${fmt(meta.warmupMs / 1000, 1)} s warm-up, ${fmt(meta.measureMs / 1000, 1)} s measured. CPU is utime+stime from /proc/<pid>/stat of every node, nats-server and the database's backends (PostgreSQL's shared processes, WAL writer and checkpointer, are not attributable to one database and are not counted); "CPU per delivered tick" is their sum over the ticks all clients received. Every client checks seq per symbol (a gap is a loss, a seq seen again a duplicate). Latency is receipt minus the tick's \`ts\` (set by the leader), so on a follower it includes the hop through nats-server.`,
     '',
     '### Bus tax: CPU per delivered tick against today’s single process',
     '',

@@ -2,7 +2,8 @@
 // against 1, 2 and 3 cluster nodes (NATS JetStream bus, PostgreSQL store), then a failover with
 // clients attached. `npm run bench:cluster [-- --quick]`.
 //   --steps=single,single-pg,1-node,2-node,3-node,failover  --clients=N  --symbols=N  --rate=TICK_RATE
-//   --warmup-ms=N  --measure-ms=N  --observe-ms=N (failover)  --failover-nodes=N  --no-build  --no-write
+//   --warmup-ms=N  --measure-ms=N  --idle-ms=N (no clients yet)  --observe-ms=N (failover)
+//   --failover-nodes=N  --no-build  --no-write
 import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf } from '../lib/proc';
 import { fmt, log, saveJson, writeSection } from '../lib/report';
@@ -21,6 +22,7 @@ const flags = harnessFlags('bench:cluster', {
   'measure-ms': 'number',
   'observe-ms': 'number',
   'failover-nodes': 'number',
+  'idle-ms': 'number',
   'no-build': 'flag',
   'no-write': 'flag',
 });
@@ -31,6 +33,7 @@ const RATE = flags.rate ?? DEFAULT_TICK_RATE;
 const WARMUP_MS = flags['warmup-ms'] ?? (QUICK ? 1000 : 3000);
 const MEASURE_MS = flags['measure-ms'] ?? (QUICK ? 2000 : 10_000);
 const OBSERVE_MS = flags['observe-ms'] ?? (QUICK ? 13_000 : 20_000);
+const IDLE_MS = flags['idle-ms'] ?? (QUICK ? 0 : 3000);
 const FAILOVER_NODES = flags['failover-nodes'] ?? (QUICK ? 2 : 3);
 
 async function main(): Promise<void> {
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
       warmupMs: WARMUP_MS,
       measureMs: MEASURE_MS,
       observeMs: OBSERVE_MS,
+      idleMs: id === 'failover' ? 0 : IDLE_MS,
     };
     log(
       `\n${id}: ${nodes} node(s), ${sets.length} clients x ${scenario.symbolsPerClient} symbols, TICK_RATE ${RATE}`,
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
     warmupMs: WARMUP_MS,
     measureMs: MEASURE_MS,
     observeMs: OBSERVE_MS,
+    idleMs: IDLE_MS,
     clients: sets.length,
     symbols: scenario.symbolsPerClient,
     tickRate: RATE,

@@ -53,12 +53,16 @@ export interface StepConfig {
   measureMs: number;
   /** Failover: how long to watch after the kill. */
   observeMs: number;
+  /** Before any client connects: how long to measure each process's CPU with the feed running. */
+  idleMs: number;
 }
 
 export interface ProcCpu {
   name: string;
   cpuMicros: number;
   sysMicros?: number;
+  /** % of a core with the feed running and no client connected (bus consumption, feed, store). */
+  idlePct?: number;
 }
 
 export interface StepResult {
@@ -100,6 +104,8 @@ export interface FailoverResult {
     holes: number;
     /** Highest seq a client saw, summed over symbols, minus the store's: unwritten at the check. */
     behindClients: number;
+    /** How long after the watch the store first held every tick a client saw; undefined: not in 30 s. */
+    storeCaughtUpMs?: number;
   };
 }
 
@@ -192,6 +198,26 @@ async function stopRig(rig: Rig): Promise<void> {
   await rig.db?.drop().catch(() => undefined);
 }
 
+/** Each server process's CPU, % of a core, over `ms` with the feed running and no clients. */
+async function measureIdle(
+  rig: Rig,
+  ms: number,
+): Promise<{ nodes: number[]; nats?: number; pg?: number }> {
+  if (ms <= 0) return { nodes: [] };
+  const pg = new PidSet();
+  if (rig.db) pg.add(await rig.db.backends());
+  const n0 = rig.nodes.map((n) => n.cpuMicros());
+  const nats0 = rig.nats?.cpuMicros() ?? 0;
+  const t0 = performance.now();
+  await sleep(ms);
+  const us = (performance.now() - t0) * 1000;
+  return {
+    nodes: rig.nodes.map((n, i) => ((n.cpuMicros() - n0[i]) / us) * 100),
+    nats: rig.nats ? ((rig.nats.cpuMicros() - nats0) / us) * 100 : undefined,
+    pg: rig.db ? (pg.used() / us) * 100 : undefined,
+  };
+}
+
 async function leaderOf(url: string): Promise<string | null | undefined> {
   try {
     return (await getJson<{ leader: string | null }>(`${url}/api/cluster`)).body.leader;
@@ -216,6 +242,7 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
   }
   let gen: LoadGen | undefined;
   try {
+    const idle = await measureIdle(rig, cfg.idleMs);
     gen = new LoadGen(spawnPinned(CLIENT_CORE, ['--import', 'tsx', LOADGEN], TSX_ENV));
     await gen.next('ready', 30_000);
     const urls = rig.nodes.map((n) => n.url);
@@ -266,9 +293,17 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
       name: rig.nodeIds[i] + (leader === rig.nodeIds[i] ? ' (leader)' : ''),
       cpuMicros: cpu[i],
       sysMicros: sys[i],
+      idlePct: idle.nodes[i],
     }));
-    if (rig.nats) procs.push({ name: 'nats-server', cpuMicros: natsCpu, sysMicros: natsSys });
-    if (rig.db) procs.push({ name: `PostgreSQL backends (${pg.size})`, cpuMicros: pgCpu });
+    if (rig.nats)
+      procs.push({
+        name: 'nats-server',
+        cpuMicros: natsCpu,
+        sysMicros: natsSys,
+        idlePct: idle.nats,
+      });
+    if (rig.db)
+      procs.push({ name: `PostgreSQL backends (${pg.size})`, cpuMicros: pgCpu, idlePct: idle.pg });
     const ours = procs.reduce((s, p) => s + p.cpuMicros, 0);
     return {
       ...base,
@@ -339,7 +374,23 @@ async function failover(
   const { stats } = await gen.next('window', 60_000);
   gen.send({ cmd: 'failover-report', killedAt });
   const { report } = await gen.next('failover', 60_000);
-  // Stop the survivors as an operator would (SIGTERM: the writer flushes), then read the store.
+  // Give the new leader's store writer up to 30 s to hold every tick a client saw, then stop the
+  // survivors as an operator would (SIGTERM) and read the store.
+  let storeCaughtUpMs: number | undefined;
+  if (rig.db) {
+    const t0 = Date.now();
+    while (Date.now() - t0 < 30_000) {
+      const rows = await rig.db.tickRows();
+      const behind = Object.entries(stats.maxSeq).some(
+        ([symbol, seen]) => (rows.get(symbol)?.max ?? 0) < seen,
+      );
+      if (!behind) {
+        storeCaughtUpMs = Date.now() - t0;
+        break;
+      }
+      await sleep(500);
+    }
+  }
   for (const n of survivors) await n.stop();
   let store: FailoverResult['store'];
   if (rig.db) {
@@ -356,7 +407,7 @@ async function failover(
     }
     for (const [symbol, seen] of Object.entries(stats.maxSeq))
       behindClients += Math.max(0, seen - (rows.get(symbol)?.max ?? 0));
-    store = { symbols: rows.size, rows: total, duplicates, holes, behindClients };
+    store = { symbols: rows.size, rows: total, duplicates, holes, behindClients, storeCaughtUpMs };
   }
   return {
     seconds: watched / 1000,
