@@ -108,6 +108,7 @@ function stepTable(r: StepResult): string {
       fmt(n.clients),
       fmt(n.ticks / sec),
       n.expected > 0 ? `${fmt((n.ticks / n.expected) * 100, 1)} %` : 'n/a',
+      fmt(n.ticks / n.frames, 2),
       `${n.p50} / ${n.p99} / ${n.p999} / ${n.max}`,
       fmt(n.lost),
       fmt(n.duplicates),
@@ -185,7 +186,7 @@ function failoverText(r: StepResult): string {
   );
   if (f.store)
     lines.push(
-      `Store: ${f.store.storeCaughtUpMs !== undefined ? `held every tick a client saw ${fmt(f.store.storeCaughtUpMs)} ms after the watch ended` : 'still behind what clients saw 30 s after the watch ended'}; after the survivors stopped (SIGTERM): ${fmt(f.store.rows)} tick rows for ${f.store.symbols} symbols, ${fmt(f.store.duplicates)} duplicate (symbol, seq), ${fmt(f.store.holes)} seqs missing between 1 and each symbol's highest, ${fmt(f.store.behindClients)} ticks clients saw that the store does not hold.`,
+      `Store: ${f.store.storeCaughtUpMs === undefined ? 'not waited for (this run predates the wait)' : f.store.storeCaughtUpMs !== null ? `held every tick a client saw ${fmt(f.store.storeCaughtUpMs)} ms after the watch ended` : 'still behind what clients saw 30 s after the watch ended'}; after the survivors stopped (SIGTERM): ${fmt(f.store.rows)} tick rows for ${f.store.symbols} symbols, ${fmt(f.store.duplicates)} duplicate (symbol, seq), ${fmt(f.store.holes)} seqs missing between 1 and each symbol's highest, ${fmt(f.store.behindClients)} ticks clients saw that the store does not hold.`,
     );
   return lines.join('\n');
 }
@@ -299,4 +300,63 @@ export function clusterSection(results: StepResult[], meta: ClusterMeta): string
     '',
     fo ? failoverText(fo) : 'Not run.',
   ].join('\n');
+}
+
+export interface SavedRun {
+  file: string;
+  meta: ClusterMeta;
+  results: StepResult[];
+}
+
+/** One line per run: the figures the verdicts rest on, to show how far runs agree. */
+export function runsTable(runs: SavedRun[]): string {
+  const rows = runs.map((run) => {
+    const by = new Map(run.results.map((r) => [r.id, r]));
+    const cost = (id: string): number | undefined => {
+      const r = by.get(id);
+      return r ? usPerTick(r) : undefined;
+    };
+    const single = cost('single');
+    const tax = (id: string): string => {
+      const c = cost(id);
+      return c !== undefined && single ? `${fmt((c / single - 1) * 100, 0)} %` : 'n/a';
+    };
+    const fo = by.get('failover')?.failover?.report;
+    const foreign = run.results
+      .filter((r) => r.foreignCore0Pct !== undefined)
+      .map((r) => r.foreignCore0Pct as number);
+    return [
+      run.meta.machine.replace(
+        /^.*, (\d{4}-\d\d-\d\d \d\d:\d\d) UTC.*loadavg before the run ([\d.]+).*$/,
+        '$1 (load $2)',
+      ),
+      foreign.length ? `${fmt(Math.min(...foreign))}-${fmt(Math.max(...foreign))} %` : 'n/a',
+      ['single', 'single-pg', '1-node', '2-node', '3-node']
+        .map((id) => fmt(cost(id), 2))
+        .join(' / '),
+      ['1-node', '2-node', '3-node'].map(tax).join(' / '),
+      ['single', '1-node', '2-node', '3-node']
+        .map((id) => {
+          const r = by.get(id);
+          return r ? fmt(worstP99(r)) : 'n/a';
+        })
+        .join(' / '),
+      fo ? `${fmt(fo.survivors.max)} / ${fmt(fo.reconnected?.max)}` : 'n/a',
+      run.results.some((r) => r.error || lost(r) !== 0 || dup(r) !== 0) || (fo?.reusedSeqs ?? 0) > 0
+        ? 'NO'
+        : 'yes',
+    ];
+  });
+  return table(
+    [
+      'run (UTC)',
+      'core 0 taken by other work',
+      'us/tick single / single-pg / 1 / 2 / 3 nodes',
+      'bus tax 1 / 2 / 3 nodes',
+      'worst-node p99 ms single / 1 / 2 / 3 nodes',
+      'failover gap ms survivors / reconnected',
+      'nothing lost or reused',
+    ],
+    rows,
+  );
 }

@@ -3,13 +3,15 @@
 // clients attached. `npm run bench:cluster [-- --quick]`.
 //   --steps=single,single-pg,1-node,2-node,3-node,failover  --clients=N  --symbols=N  --rate=TICK_RATE
 //   --warmup-ms=N  --measure-ms=N  --idle-ms=N (no clients yet)  --observe-ms=N (failover)
-//   --failover-nodes=N  --no-build  --no-write
+//   --failover-nodes=N  --no-build  --no-write  --from-json=<saved runs> (re-render: first run's tables, a line per run)
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf } from '../lib/proc';
 import { fmt, log, saveJson, writeSection } from '../lib/report';
-import { buildTickerboard, CLIENT_CORE } from '../lib/server';
+import { buildTickerboard, CLIENT_CORE, ROOT } from '../lib/server';
 import { scenarios, symbolSets, type Scenario } from '../fanout/scenarios';
-import { CLUSTER_HEADING, clusterSection, stepLine } from './report';
+import { CLUSTER_HEADING, clusterSection, runsTable, stepLine, type SavedRun } from './report';
 import { DEFAULT_TICK_RATE, runStep, type StepConfig, type StepResult } from './step';
 
 const flags = harnessFlags('bench:cluster', {
@@ -23,6 +25,7 @@ const flags = harnessFlags('bench:cluster', {
   'observe-ms': 'number',
   'failover-nodes': 'number',
   'idle-ms': 'number',
+  'from-json': 'list',
   'no-build': 'flag',
   'no-write': 'flag',
 });
@@ -36,7 +39,30 @@ const OBSERVE_MS = flags['observe-ms'] ?? (QUICK ? 13_000 : 20_000);
 const IDLE_MS = flags['idle-ms'] ?? (QUICK ? 0 : 3000);
 const FAILOVER_NODES = flags['failover-nodes'] ?? (QUICK ? 2 : 3);
 
+/**
+ * Re-renders saved runs without measuring: the first file's tables, and one line per file to show
+ * how the runs agree.
+ */
+function renderSaved(files: string[]): void {
+  const runs: SavedRun[] = files.map((file) => ({
+    file,
+    ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<SavedRun, 'file'>),
+  }));
+  const body = [
+    clusterSection(runs[0].results, runs[0].meta),
+    '',
+    `### Every run (the tables above are the run of ${runs[0].meta.machine.replace(/^.*, (\d{4}-\d\d-\d\d \d\d:\d\d) UTC.*$/, '$1')})`,
+    '',
+    runsTable(runs),
+    '',
+    `Raw figures: ${runs.map((r) => `\`${relative(ROOT, r.file)}\``).join(', ')}.`,
+  ].join('\n');
+  process.stdout.write(`${body}\n`);
+  if (!flags['no-write']) writeSection(CLUSTER_HEADING, body);
+}
+
 async function main(): Promise<void> {
+  if (flags['from-json']) return renderSaved(flags['from-json']);
   const bad = STEPS.filter((s) => !ALL_STEPS.includes(s));
   if (bad.length)
     throw new Error(`unknown step(s) ${bad.join(', ')}; steps: ${ALL_STEPS.join(', ')}`);

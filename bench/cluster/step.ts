@@ -104,8 +104,8 @@ export interface FailoverResult {
     holes: number;
     /** Highest seq a client saw, summed over symbols, minus the store's: unwritten at the check. */
     behindClients: number;
-    /** How long after the watch the store first held every tick a client saw; undefined: not in 30 s. */
-    storeCaughtUpMs?: number;
+    /** How long after the watch the store first held every tick a client saw; null: not in 30 s. */
+    storeCaughtUpMs?: number | null;
   };
 }
 
@@ -376,7 +376,7 @@ async function failover(
   const { report } = await gen.next('failover', 60_000);
   // Give the new leader's store writer up to 30 s to hold every tick a client saw, then stop the
   // survivors as an operator would (SIGTERM) and read the store.
-  let storeCaughtUpMs: number | undefined;
+  let storeCaughtUpMs: number | null = null;
   if (rig.db) {
     const t0 = Date.now();
     while (Date.now() - t0 < 30_000) {
