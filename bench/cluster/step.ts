@@ -2,6 +2,7 @@
 // process), the load generator on the other core, warm-up and one measured window; or the failover
 // step, which kills the leader with clients attached.
 import { join } from 'node:path';
+import { FEED_LEASE_TTL_MS } from '../../src/cluster/feed-lease';
 import { DEFAULTS } from '../../src/config/defaults';
 import {
   procCpuMicros,
@@ -38,8 +39,8 @@ import type {
 } from './loadgen';
 
 const LOADGEN = join(ROOT, 'bench', 'cluster', 'loadgen.ts');
-/** The feed lease's TTL (src/cluster/feed-lease.ts); the failover target is TTL + 5 s. */
-export const LEASE_TTL_MS = 5_000;
+/** The feed lease's TTL; the failover target is TTL + 5 s. */
+export const LEASE_TTL_MS = FEED_LEASE_TTL_MS;
 
 export type StepKind = 'single' | 'single-pg' | 'cluster' | 'failover';
 
