@@ -264,7 +264,11 @@ export function clusterSection(results: StepResult[], meta: ClusterMeta): string
             : undefined,
         ),
       ],
-      ['through the balancer', 'not measured (see below)', 'not measured'],
+      [
+        'the same, once through the balancer',
+        'not measured: no balancer config (deploy/haproxy.cfg) was on main when this ran',
+        'not measured',
+      ],
     ],
   );
 
@@ -273,7 +277,7 @@ export function clusterSection(results: StepResult[], meta: ClusterMeta): string
     '',
     `Command: \`${meta.command}\`${meta.quick ? ' (quick: smoke figures only)' : ''}.`,
     '',
-    `How: ${fmt(meta.clients)} clients x ${meta.symbols} symbols (bench:fanout's seeded sets), full mode, TICK_RATE ${meta.tickRate}. With 2 cores the only honest split is bench:fanout's: **everything on the server side shares core 0** (every node, nats-server, and the PostgreSQL backends serving this run's database, pinned with \`taskset\` once they appear) and the load generator has core 1. Every step starts its own nats-server (JetStream, temporary store) and a fresh PostgreSQL database, dropped after the step. Nodes start one at a time, each waited for until \`GET /api/health/ready\` is 200; clients are spread round-robin over the nodes and connect to them directly. Each step: ${meta.idleMs > 0 ? `${fmt(meta.idleMs / 1000, 1)} s with the feed running and no clients (the "no clients" column: the stream's cost on each node before any fan-out), then ` : ''}connect, subscribe, ${fmt(meta.warmupMs / 1000, 1)} s warm-up, ${fmt(meta.measureMs / 1000, 1)} s measured. CPU is utime+stime from /proc/<pid>/stat of every node, nats-server and the database's backends (PostgreSQL's shared processes, WAL writer and checkpointer, are not attributable to one database and are not counted); "CPU per delivered tick" is their sum over the ticks all clients received. Every client checks seq per symbol (a gap is a loss, a seq seen again a duplicate). Latency is receipt minus the tick's \`ts\` (set by the leader), so on a follower it includes the hop through nats-server.`,
+    `How: ${fmt(meta.clients)} clients x ${meta.symbols} symbols (bench:fanout's seeded sets), full mode, TICK_RATE ${meta.tickRate}. With 2 cores the only honest split is bench:fanout's: **everything on the server side shares core 0** (every node, nats-server, and the PostgreSQL backends serving this run's database, pinned with \`taskset\` once they appear) and the load generator has core 1. Every step starts its own nats-server (JetStream, temporary store) and a fresh PostgreSQL database, dropped after the step. Nodes start one at a time, each waited for until \`GET /api/health/ready\` is 200; clients are spread round-robin over the nodes and connect to them directly. Each step: ${meta.idleMs > 0 ? `2 s to settle, ${fmt(meta.idleMs / 1000, 1)} s with the feed running and no clients (the "no clients" column: the stream's cost on each node before any fan-out), then ` : ''}connect, subscribe, ${fmt(meta.warmupMs / 1000, 1)} s warm-up, ${fmt(meta.measureMs / 1000, 1)} s measured. CPU is utime+stime from /proc/<pid>/stat of every node, nats-server and the database's backends (PostgreSQL's shared processes, WAL writer and checkpointer, are not attributable to one database and are not counted); "CPU per delivered tick" is their sum over the ticks all clients received. Every client checks seq per symbol (a gap is a loss, a seq seen again a duplicate). Latency is receipt minus the tick's \`ts\` (set by the leader), so on a follower it includes the hop through nats-server.`,
     '',
     '### Bus tax: CPU per delivered tick against today’s single process',
     '',

@@ -205,6 +205,8 @@ async function measureIdle(
   ms: number,
 ): Promise<{ nodes: number[]; nats?: number; pg?: number }> {
   if (ms <= 0) return { nodes: [] };
+  // Let the last node to start settle (JIT, pools) so that the window holds steady-state work.
+  await sleep(2000);
   const pg = new PidSet();
   if (rig.db) pg.add(await rig.db.backends());
   const n0 = rig.nodes.map((n) => n.cpuMicros());
