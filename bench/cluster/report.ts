@@ -293,7 +293,7 @@ export function clusterSection(results: StepResult[], meta: ClusterMeta): string
       taxRows,
     ),
     '',
-    '### Verdicts',
+    '### Verdicts (this run)',
     '',
     goals,
     '',
@@ -363,4 +363,103 @@ export function runsTable(runs: SavedRun[]): string {
     ],
     rows,
   );
+}
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The targets judged on the median over runs, each run's figure shown. */
+export function medianVerdicts(runs: SavedRun[]): string {
+  const maps = runs.map((run) => new Map(run.results.map((r) => [r.id, r])));
+  const cost = (m: Map<string, StepResult>, id: string): number => {
+    const r = m.get(id);
+    return (r && usPerTick(r)) ?? NaN;
+  };
+  const row = (label: string, values: number[], unit: string, ok: (x: number) => boolean) => {
+    const med = median(values);
+    const all = values.every(ok);
+    const verdict = !Number.isFinite(med)
+      ? 'not measured'
+      : ok(med)
+        ? all
+          ? 'pass'
+          : 'pass on the median (not in every run)'
+        : 'MISSED';
+    return [
+      label,
+      values.map((v) => fmt(v, 0)).join(', ') + unit,
+      `${fmt(med, 0)}${unit}`,
+      verdict,
+    ];
+  };
+  const rows: string[][] = [];
+  for (const id of ['1-node', '2-node', '3-node'])
+    rows.push(
+      row(
+        `bus tax, ${id} vs single (<= ${TARGETS.busTaxPct} %)`,
+        maps.map((m) => (cost(m, id) / cost(m, 'single') - 1) * 100),
+        ' %',
+        (x) => x <= TARGETS.busTaxPct,
+      ),
+    );
+  for (const id of ['2-node', '3-node'])
+    rows.push(
+      row(
+        `(shown) bus tax, ${id} vs single-pg`,
+        maps.map((m) => (cost(m, id) / cost(m, 'single-pg') - 1) * 100),
+        ' %',
+        () => true,
+      ).map((c, i) => (i === 3 ? 'shown' : c)),
+    );
+  for (const id of ['single', '1-node', '2-node', '3-node'])
+    rows.push(
+      row(
+        `p99, worst node, ${id} (<= ${TARGETS.p99Ms} ms)`,
+        maps.map((m) => {
+          const r = m.get(id);
+          return r ? worstP99(r) : NaN;
+        }),
+        ' ms',
+        (x) => x <= TARGETS.p99Ms,
+      ),
+    );
+  rows.push(
+    row(
+      `failover gap, clients of surviving nodes (<= ${fmt(TARGETS.failoverGapMs)} ms)`,
+      maps.map((m) => m.get('failover')?.failover?.report?.survivors.max ?? NaN),
+      ' ms',
+      (x) => x <= TARGETS.failoverGapMs,
+    ),
+  );
+  rows.push(
+    row(
+      `failover gap, clients of the killed node, reconnect and resume included (<= ${fmt(TARGETS.failoverGapMs)} ms)`,
+      maps.map((m) => m.get('failover')?.failover?.report?.reconnected?.max ?? NaN),
+      ' ms',
+      (x) => x <= TARGETS.failoverGapMs,
+    ),
+  );
+  const broken = (m: Map<string, StepResult>): number => {
+    let n = 0;
+    for (const r of m.values()) {
+      if (r.error || !r.window) n++;
+      else n += r.window.totalLost + r.window.totalDuplicates;
+      n += r.failover?.report?.reusedSeqs ?? 0;
+      n += (r.failover?.store?.duplicates ?? 0) + (r.failover?.store?.holes ?? 0);
+    }
+    return n;
+  };
+  rows.push(
+    row(
+      'nothing lost, nothing reused (seq gaps + seqs seen twice + reused (symbol, seq) + store duplicates and holes)',
+      maps.map(broken),
+      '',
+      (x) => x === 0,
+    ),
+  );
+  return table(['target', 'each run', 'median', 'verdict'], rows);
 }

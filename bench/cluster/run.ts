@@ -11,7 +11,14 @@ import { isNoisy, loadavg1, machineLine, pinSelf } from '../lib/proc';
 import { fmt, log, saveJson, writeSection } from '../lib/report';
 import { buildTickerboard, CLIENT_CORE, ROOT } from '../lib/server';
 import { scenarios, symbolSets, type Scenario } from '../fanout/scenarios';
-import { CLUSTER_HEADING, clusterSection, runsTable, stepLine, type SavedRun } from './report';
+import {
+  CLUSTER_HEADING,
+  clusterSection,
+  medianVerdicts,
+  runsTable,
+  stepLine,
+  type SavedRun,
+} from './report';
 import { DEFAULT_TICK_RATE, runStep, type StepConfig, type StepResult } from './step';
 
 const flags = harnessFlags('bench:cluster', {
@@ -49,6 +56,10 @@ function renderSaved(files: string[]): void {
     ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<SavedRun, 'file'>),
   }));
   const body = [
+    `### Verdicts over ${runs.length} runs (npm run bench:cluster, run one after another)`,
+    '',
+    medianVerdicts(runs),
+    '',
     clusterSection(runs[0].results, runs[0].meta),
     '',
     `### Every run (the tables above are the run of ${runs[0].meta.machine.replace(/^.*, (\d{4}-\d\d-\d\d \d\d:\d\d) UTC.*$/, '$1')})`,
