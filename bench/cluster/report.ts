@@ -98,6 +98,7 @@ function stepTable(r: StepResult): string {
       'clients',
       'deliveries/s',
       'of expected',
+      'ticks per frame',
       'p50 / p99 / p99.9 / max ms',
       'lost',
       'dup',
@@ -119,7 +120,13 @@ function stepTable(r: StepResult): string {
     `**${LABELS[r.id] ?? r.id}** (${fmt(sec, 1)} s measured; ${fmt(t / sec)} deliveries/s; load generator ${fmt(r.genCpuPct)} % of its core; cores busy ${(r.coreBusyPct ?? []).map((p) => `${fmt(p)} %`).join(' / ')}, of core 0 ${fmt(r.foreignCore0Pct)} % by processes not in this run)`,
     '',
     table(
-      ['process (core 0)', 'CPU % of a core', 'CPU us per delivered tick', 'of which kernel'],
+      [
+        'process (core 0)',
+        'CPU % of a core, no clients',
+        'CPU % of a core, measured',
+        'CPU us per delivered tick',
+        'of which kernel',
+      ],
       rows,
     ),
     '',
