@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { freePort, procCpuMicros, sleep, waitForPort } from '../lib/proc';
 
 const NATS_SERVER = process.env.BENCH_NATS_SERVER ?? '/usr/sbin/nats-server';
+const HAPROXY = process.env.BENCH_HAPROXY ?? '/usr/sbin/haproxy';
 const PG_ADMIN = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const started = new Set<ChildProcess>();
@@ -214,4 +215,73 @@ export function coreBusyMicros(): number[] {
       const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
       return (busy * 1e6) / hz;
     });
+}
+
+export interface Balancer {
+  url: string;
+  pid: number;
+  cpuMicros(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * HAProxy with the project's config (deploy/haproxy.cfg: nodes from TB_NODE1..6), on `core`, its
+ * public and stats ports on loopback; resolves once every node is UP in its sockets backend.
+ */
+export async function startBalancer(
+  core: number,
+  config: string,
+  nodeAddrs: string[],
+): Promise<Balancer> {
+  const port = await freePort();
+  const stats = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    TB_LISTEN: `127.0.0.1:${port}`,
+    TB_STATS: `127.0.0.1:${stats}`,
+    TB_LOG_LEVEL: 'notice',
+    // 2 descriptors per connection must fit under the file limit (20,000 here): 2,000 clients need
+    // 4,000.
+    TB_MAXCONN: '8000',
+  };
+  nodeAddrs.forEach((a, i) => (env[`TB_NODE${i + 1}`] = a));
+  const child = spawn('taskset', ['-c', String(core), HAPROXY, '-f', config, '-db'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error('could not start haproxy');
+  started.add(child);
+  let tail = '';
+  child.stderr?.on('data', (b: Buffer) => (tail = (tail + b.toString()).slice(-2000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const pid = child.pid;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await Promise.race([exited, sleep(3000)]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    started.delete(child);
+  };
+  try {
+    await waitForPort(port, 10_000);
+    const t0 = Date.now();
+    for (;;) {
+      const csv = await getJson<string>(`http://127.0.0.1:${stats}/;csv`).catch(() => undefined);
+      const up = String(csv?.body ?? '')
+        .split('\n')
+        .filter((l) => l.startsWith('sockets,node') && l.split(',')[17] === 'UP').length;
+      if (up === nodeAddrs.length) break;
+      if (Date.now() - t0 > 20_000)
+        throw new Error(`haproxy: ${up} of ${nodeAddrs.length} nodes UP after 20 s\n${tail}`);
+      await sleep(200);
+    }
+  } catch (err) {
+    await stop();
+    throw new Error(`${String(err)}\nhaproxy: ${tail}`, { cause: err });
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    cpuMicros: () => procCpuMicros(pid),
+    stop,
+  };
 }

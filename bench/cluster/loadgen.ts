@@ -10,7 +10,14 @@ import {
 } from '../lib/stream-client';
 
 export type ClusterLoadCommand =
-  | { cmd: 'connect'; urls: string[]; sets: string[][]; concurrency: number }
+  | {
+      cmd: 'connect';
+      urls: string[];
+      sets: string[][];
+      concurrency: number;
+      /** Through a balancer: one tally per node id, each client's node read from its subscribe ack. */
+      nodeIds?: string[];
+    }
   | { cmd: 'subscribe'; concurrency: number }
   | { cmd: 'window-start' }
   | { cmd: 'window-end' }
@@ -94,6 +101,7 @@ let reconnected = new Set<number>();
 let reconnectInfo: Omit<NonNullable<FailoverReport['reconnected']>, keyof GapStats> | undefined;
 const global = new Tally();
 let seqAtStart = new Float64Array(SYMBOL_LIST.length);
+let nodeIds: string[] | undefined;
 
 // Failover tracking, per client index.
 let lastRecv = new Float64Array(0);
@@ -179,7 +187,8 @@ async function handle(msg: ClusterLoadCommand): Promise<void> {
   switch (msg.cmd) {
     case 'connect': {
       const t0 = Date.now();
-      tallies = msg.urls.map(() => new Tally());
+      nodeIds = msg.nodeIds;
+      tallies = (nodeIds ?? msg.urls).map(() => new Tally());
       let failed = 0;
       let firstError: string | undefined;
       const opened = await inPool(msg.sets.length, msg.concurrency, async (i) => {
@@ -214,7 +223,14 @@ async function handle(msg: ClusterLoadCommand): Promise<void> {
       let firstError: string | undefined;
       await inPool(clients.length, msg.concurrency, async (i) => {
         try {
-          await clients[i].subscribe({ symbols: sets[i] });
+          const ack = (await clients[i].subscribe({ symbols: sets[i] })) as { node?: string };
+          if (nodeIds) {
+            // Through a balancer: count this client with the node that serves it.
+            const node = nodeIds.indexOf(ack?.node ?? '');
+            if (node < 0) throw new Error(`subscribe ack names no known node: ${ack?.node}`);
+            (clients[i] as unknown as { tally: Tally }).tally = tallies[node];
+            nodeOf[i] = node;
+          }
         } catch (err) {
           failed++;
           firstError ??= String(err);

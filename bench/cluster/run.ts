@@ -4,8 +4,8 @@
 //   --steps=single,single-pg,1-node,2-node,3-node,failover  --clients=N  --symbols=N  --rate=TICK_RATE
 //   --warmup-ms=N  --measure-ms=N  --idle-ms=N (no clients yet)  --observe-ms=N (failover)
 //   --failover-nodes=N  --no-build  --no-write  --from-json=<saved runs> (re-render: first run's tables, a line per run)
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf } from '../lib/proc';
 import { fmt, log, saveJson, writeSection } from '../lib/report';
@@ -37,7 +37,9 @@ const flags = harnessFlags('bench:cluster', {
   'no-write': 'flag',
 });
 const QUICK = flags.quick;
-const ALL_STEPS = ['single', 'single-pg', '1-node', '2-node', '3-node', 'failover'];
+const ALL_STEPS = ['single', 'single-pg', '1-node', '2-node', '3-node', '3-node-lb', 'failover'];
+/** The balancer's config as deployed; the -lb step is skipped while it does not exist. */
+const BALANCER_CFG = process.env.BENCH_HAPROXY_CFG ?? join(ROOT, 'deploy', 'haproxy.cfg');
 const STEPS = flags.steps ?? (QUICK ? ['single', '1-node', '2-node', 'failover'] : ALL_STEPS);
 const RATE = flags.rate ?? DEFAULT_TICK_RATE;
 const WARMUP_MS = flags['warmup-ms'] ?? (QUICK ? 1000 : 3000);
@@ -96,10 +98,19 @@ async function main(): Promise<void> {
   const sets = symbolSets(scenario);
   const results: StepResult[] = [];
   for (const id of STEPS) {
-    const nodes = id === 'failover' ? FAILOVER_NODES : id.endsWith('-node') ? Number(id[0]) : 1;
+    const lb = id.endsWith('-lb');
+    const cluster = /^\d-node/.test(id);
+    const nodes = id === 'failover' ? FAILOVER_NODES : cluster ? Number(id[0]) : 1;
+    if (lb && !existsSync(BALANCER_CFG)) {
+      const skipped = `${relative(ROOT, BALANCER_CFG)} does not exist in this checkout`;
+      log(`\n${id}: not run: ${skipped}`);
+      results.push({ id, kind: 'cluster', nodes, tickRate: RATE, clients: sets.length, skipped });
+      continue;
+    }
     const cfg: StepConfig = {
       id,
-      kind: id === 'failover' ? 'failover' : id.endsWith('-node') ? 'cluster' : (id as 'single'),
+      balancer: lb ? BALANCER_CFG : undefined,
+      kind: id === 'failover' ? 'failover' : cluster ? 'cluster' : (id as 'single'),
       nodes,
       tickRate: RATE,
       sets,
@@ -140,10 +151,9 @@ async function main(): Promise<void> {
   const broken = results.filter(
     (r) =>
       r.error ||
-      !r.window ||
-      r.window.totalLost > 0 ||
-      r.window.totalDuplicates > 0 ||
-      r.window.formatErrors > 0 ||
+      (!r.window && !r.skipped) ||
+      (r.window &&
+        (r.window.totalLost > 0 || r.window.totalDuplicates > 0 || r.window.formatErrors > 0)) ||
       (r.failover?.report?.reusedSeqs ?? 0) > 0,
   );
   if (broken.length > 0) {

@@ -25,8 +25,10 @@ import {
   createDatabase,
   getJson,
   PidSet,
+  startBalancer,
   startNats,
   streamLag,
+  type Balancer,
   waitReady,
   type Database,
   type Nats,
@@ -56,6 +58,8 @@ export interface StepConfig {
   observeMs: number;
   /** Before any client connects: how long to measure each process's CPU with the feed running. */
   idleMs: number;
+  /** Clients connect through HAProxy with this config (deploy/haproxy.cfg) instead of directly. */
+  balancer?: string;
 }
 
 export interface ProcCpu {
@@ -73,6 +77,8 @@ export interface StepResult {
   tickRate: number;
   clients: number;
   error?: string;
+  /** Why the step was not run (e.g. no balancer config). */
+  skipped?: string;
   seconds?: number;
   window?: ClusterWindow;
   procs?: ProcCpu[];
@@ -244,12 +250,25 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
     return { ...base, error: String(err).slice(0, 2000) };
   }
   let gen: LoadGen | undefined;
+  let lb: Balancer | undefined;
   try {
+    if (cfg.balancer)
+      lb = await startBalancer(
+        SERVER_CORE,
+        cfg.balancer,
+        rig.nodes.map((n) => `127.0.0.1:${n.port}`),
+      );
     const idle = await measureIdle(rig, cfg.idleMs);
     gen = new LoadGen(spawnPinned(CLIENT_CORE, ['--import', 'tsx', LOADGEN], TSX_ENV));
     await gen.next('ready', 30_000);
     const urls = rig.nodes.map((n) => n.url);
-    gen.send({ cmd: 'connect', urls, sets: cfg.sets, concurrency: 100 });
+    gen.send({
+      cmd: 'connect',
+      urls: lb ? [lb.url] : urls,
+      nodeIds: lb ? rig.nodeIds : undefined,
+      sets: cfg.sets,
+      concurrency: 100,
+    });
     const connected = await gen.next('connected', 180_000);
     if (connected.failed > 0)
       throw new Error(`${connected.failed} clients failed to connect: ${connected.firstError}`);
@@ -269,6 +288,7 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
     const cpu0 = rig.nodes.map((n) => n.cpuMicros());
     const sys0 = rig.nodes.map((n) => n.sysMicros());
     const nats0 = rig.nats?.cpuMicros() ?? 0;
+    const lb0 = lb?.cpuMicros() ?? 0;
     const natsSys0 = rig.nats ? procSysMicros(rig.nats.pid) : 0;
     const gen0 = procCpuMicros(gen.proc.pid);
     const cores0 = coreBusyMicros();
@@ -286,6 +306,7 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
     const cpu = rig.nodes.map((n, i) => n.cpuMicros() - cpu0[i]);
     const sys = rig.nodes.map((n, i) => n.sysMicros() - sys0[i]);
     const natsCpu = (rig.nats?.cpuMicros() ?? 0) - nats0;
+    const lbCpu = (lb?.cpuMicros() ?? 0) - lb0;
     const natsSys = rig.nats ? procSysMicros(rig.nats.pid) - natsSys0 : 0;
     const pgCpu = pg.used();
     const seconds = (performance.now() - t0) / 1000;
@@ -307,6 +328,7 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
       });
     if (rig.db)
       procs.push({ name: `PostgreSQL backends (${pg.size})`, cpuMicros: pgCpu, idlePct: idle.pg });
+    if (lb) procs.push({ name: 'haproxy', cpuMicros: lbCpu });
     const ours = procs.reduce((s, p) => s + p.cpuMicros, 0);
     return {
       ...base,
@@ -331,6 +353,7 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
       await Promise.race([gen.proc.exited, sleep(3000)]);
       await stopGroup(gen.proc, 3000);
     }
+    await lb?.stop();
     await stopRig(rig);
   }
 }
