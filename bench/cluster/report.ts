@@ -365,7 +365,8 @@ export function runsTable(runs: SavedRun[]): string {
         })
         .join(' / '),
       fo ? `${fmt(fo.survivors.max)} / ${fmt(fo.reconnected?.max)}` : 'n/a',
-      run.results.some((r) => r.error || lost(r) !== 0 || dup(r) !== 0) || (fo?.reusedSeqs ?? 0) > 0
+      run.results.some((r) => !r.skipped && (r.error || lost(r) !== 0 || dup(r) !== 0)) ||
+      (fo?.reusedSeqs ?? 0) > 0
         ? 'NO'
         : 'yes',
     ];
@@ -465,6 +466,7 @@ export function medianVerdicts(runs: SavedRun[]): string {
   const broken = (m: Map<string, StepResult>): number => {
     let n = 0;
     for (const r of m.values()) {
+      if (r.skipped) continue;
       if (r.error || !r.window) n++;
       else n += r.window.totalLost + r.window.totalDuplicates;
       n += r.failover?.report?.reusedSeqs ?? 0;

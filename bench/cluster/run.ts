@@ -1,9 +1,10 @@
 // Cluster benchmark: bench:fanout's 2,000 clients x 20 symbols against today's single process and
 // against 1, 2 and 3 cluster nodes (NATS JetStream bus, PostgreSQL store), then a failover with
 // clients attached. `npm run bench:cluster [-- --quick]`.
-//   --steps=single,single-pg,1-node,2-node,3-node,failover  --clients=N  --symbols=N  --rate=TICK_RATE
+//   --steps=single,single-pg,1-node,2-node,3-node,3-node-lb,failover  --clients=N  --symbols=N  --rate=TICK_RATE
 //   --warmup-ms=N  --measure-ms=N  --idle-ms=N (no clients yet)  --observe-ms=N (failover)
 //   --failover-nodes=N  --no-build  --no-write  --from-json=<saved runs> (re-render: first run's tables, a line per run)
+//   --judge=N (with --from-json: verdicts on the first N runs only)
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { harnessFlags } from '../lib/args';
@@ -33,6 +34,7 @@ const flags = harnessFlags('bench:cluster', {
   'failover-nodes': 'number',
   'idle-ms': 'number',
   'from-json': 'list',
+  judge: 'number',
   'no-build': 'flag',
   'no-write': 'flag',
 });
@@ -57,10 +59,12 @@ function renderSaved(files: string[]): void {
     file,
     ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<SavedRun, 'file'>),
   }));
+  // --judge=N: the verdicts rest on the first N runs; the others are listed for the record.
+  const judged = runs.slice(0, flags.judge ?? runs.length);
   const body = [
-    `### Verdicts over ${runs.length} runs (npm run bench:cluster, run one after another)`,
+    `### Verdicts over ${judged.length} runs (npm run bench:cluster, run one after another)`,
     '',
-    medianVerdicts(runs),
+    medianVerdicts(judged),
     '',
     clusterSection(runs[0].results, runs[0].meta),
     '',
