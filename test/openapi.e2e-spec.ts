@@ -149,7 +149,10 @@ describe('OpenAPI document (e2e)', () => {
       .map(([path]) => path)
       .sort();
     expect(gets).toEqual([
+      '/api/cluster',
       '/api/health',
+      '/api/health/live',
+      '/api/health/ready',
       '/api/instruments',
       '/api/instruments/{symbol}',
       '/api/instruments/{symbol}/candles',
@@ -169,7 +172,8 @@ describe('OpenAPI document (e2e)', () => {
         if (typeof body === 'object' && !query.includes('from=')) {
           expect({ url: template + query, empty: emptyArrays(body) }).toEqual({
             url: template + query,
-            empty: [],
+            // A ready node has no reasons to wait: an array of plain strings.
+            empty: template === '/api/health/ready' ? ['$.waiting'] : [],
           });
         }
       }

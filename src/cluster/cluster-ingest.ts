@@ -40,6 +40,8 @@ const CANDLE_PUBLISH_MS = 200;
 const PRESENCE_MS = 2_000;
 export const NODES_BUCKET = 'tickerboard_nodes';
 const NODES_TTL_MS = 3 * PRESENCE_MS;
+/** How long a stopping node stays up answering 503 (deploy/haproxy.cfg: 2 checks 500 ms apart). */
+const DRAIN_MS = 2_000;
 
 interface Tenure {
   lease: LeaseTenure;
@@ -61,6 +63,8 @@ export class ClusterIngest
   private nodes: KV | undefined;
   private lease: FeedLease | undefined;
   private tenure: Tenure | undefined;
+  /** The publisher of this node's last tenure, whose last sends may still be in flight. */
+  private previous: FencedTickPublisher | undefined;
   private live: Consuming | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -72,6 +76,7 @@ export class ClusterIngest
   private stalled = false;
   private leader: string | null = null;
   private tickCount = 0;
+  private lastTickTs = 0;
   private badMessages = 0;
   private gaps = 0;
   private view: { at: number; nodes: ClusterNode[] } | undefined;
@@ -102,11 +107,19 @@ export class ClusterIngest
     void this.watchConnection(this.nc);
     this.stream = await JetStreamTickStream.open(this.nc, {
       maxAgeMs: config.streamRetentionMinutes * 60_000,
+      replicas: config.natsReplicas,
       timeoutMs: 2_000,
     });
     this.consumers = await JetStreamTickConsumers.open(this.nc, TICK_STREAM);
-    this.leaseStore = await JetStreamLeaseStore.open(this.nc, { timeoutMs: 1_000 });
-    this.nodes = await new Kvm(this.nc).create(NODES_BUCKET, { ttl: NODES_TTL_MS, history: 1 });
+    this.leaseStore = await JetStreamLeaseStore.open(this.nc, {
+      timeoutMs: 1_000,
+      replicas: config.natsReplicas,
+    });
+    this.nodes = await new Kvm(this.nc).create(NODES_BUCKET, {
+      ttl: NODES_TTL_MS,
+      history: 1,
+      replicas: config.natsReplicas,
+    });
     this.every(PRESENCE_MS, () => void this.report());
     if (config.feed === 'auto') this.compete();
     // Catching up may wait for the first feed node: the HTTP server starts meanwhile, not ready.
@@ -116,13 +129,18 @@ export class ClusterIngest
     );
   }
 
-  /** Draining: not ready from now on, and the feed goes to another node without waiting a TTL. */
+  /**
+   * Draining: not ready from now on, the feed goes to another node without waiting a TTL, and
+   * the node keeps serving for DRAIN_MS so the balancer's checks see it leave before it closes.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    const started = Date.now();
     this.readiness.hold('drain', 'draining: the node is shutting down');
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     await this.lease?.stop();
     await this.stepDown('shutdown');
+    await sleep(DRAIN_MS - (Date.now() - started));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -257,6 +275,7 @@ export class ClusterIngest
       this.state.recent.clear(tick.symbol);
     }
     this.tickCount++;
+    this.lastTickTs = tick.ts;
     this.state.apply(tick);
     this.bus.publishTick(tick);
     if (this.stalled) this.recover();
@@ -270,7 +289,12 @@ export class ClusterIngest
   }
 
   private publishCandles(): void {
-    this.state.aggregator.advance(this.clock.now());
+    // While catching up, ticks are seconds old: close buckets by their time, not the clock's,
+    // so that each tick lands in the candle the store writer puts it in.
+    const now = this.clock.now();
+    const caughtUp = this.catchUpTo === -1;
+    if (!caughtUp && !this.lastTickTs) return;
+    this.state.aggregator.advance(caughtUp ? now : Math.min(now, this.lastTickTs));
     const updates = this.state.aggregator.takeUpdates();
     if (updates.length) this.bus.publishCandles(updates);
   }
@@ -327,13 +351,16 @@ export class ClusterIngest
     const publisher = new FencedTickPublisher(this.stream!, {
       holdsLease: () => this.lease?.tenure?.term === lease.term,
       onFenced: (event) => {
-        if (event.reason === 'lease-lost') return; // onLost steps down
+        // onLost steps down; a publisher of an earlier tenure must not resign a newer one.
+        if (event.reason === 'lease-lost' || this.tenure?.publisher !== publisher) return;
         this.logger.warn(
           `Feed fenced on ${event.symbol} (${event.reason}): another node publishes`,
         );
         void this.resign();
       },
     });
+    // A publish of this node's previous tenure still in flight would land after the read below.
+    await Promise.race([this.previous?.settled(), sleep(3_000)]);
     const fromStream = await publisher.takeOver(symbols);
     if (this.config.backfill && (await this.store.isEmpty())) {
       const started = Date.now();
@@ -354,11 +381,13 @@ export class ClusterIngest
       if (last.get(symbol) === fromStream.get(symbol)) mids.set(symbol, mid);
     }
     if (this.lease?.tenure?.term !== lease.term) return;
-    const writer = new StoreWriter(this.store, this.consumers!, this.clock, {
+    const writer = new StoreWriter(this.store, this.consumers!, {
       term: lease.term,
       flushMs: this.config.flushMs,
       symbols,
-      onFenced: () => void this.resign(),
+      onFenced: () => {
+        if (this.tenure?.writer === writer) void this.resign();
+      },
     });
     const unsubscribe = this.feed.subscribe((tick, mid) => {
       publisher.publish(tick, mid).catch(() => undefined); // a refusal fences the publisher
@@ -375,6 +404,7 @@ export class ClusterIngest
     const tenure = this.tenure;
     if (!tenure) return;
     this.tenure = undefined;
+    this.previous = tenure.publisher;
     this.feed.stop();
     tenure.unsubscribe();
     if (this.leader === this.config.nodeId) this.leader = null;

@@ -164,6 +164,11 @@ export class FencedTickPublisher {
     return this.mids;
   }
 
+  /** Resolves once every publish it was given has been answered or given up. */
+  settled(): Promise<void> {
+    return Promise.all([...this.lanes.values()].map((lane) => lane.tail)).then(() => undefined);
+  }
+
   /** Resolves with the ack once stored; rejects with FencedError once the publisher has stopped. */
   publish(tick: Tick, mid?: number): Promise<PublishAck> {
     if (this.fence) return Promise.reject(this.fence);

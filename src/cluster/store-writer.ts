@@ -5,8 +5,7 @@
 // retried, a message delivered again (after a crash or a store outage) is skipped by its seq, and
 // a former writer that wakes up is refused by the store (StoreFencedError).
 import { Logger } from '@nestjs/common';
-import { INTERVALS, INTERVAL_MS, type Tick } from '../contracts';
-import type { Clock } from '../common/clock';
+import { INTERVALS, type Tick } from '../contracts';
 import { CandleAggregator } from '../market-data/candles/candle-aggregator';
 import {
   candleRowKey,
@@ -16,6 +15,9 @@ import {
 } from '../storage/quote-store';
 import { decodeBusTick } from './fenced-publisher';
 import type { Consuming, JetStreamTickConsumers } from './jetstream/jetstream-tick.consumers';
+
+/** What the writer reads the stream through: the durable consumer (a fake in specs). */
+export type DurableTicks = Pick<JetStreamTickConsumers, 'durable'>;
 
 /** Messages out unacknowledged at most: during a store outage the stream holds the rest. */
 const MAX_UNACKED = 100_000;
@@ -46,12 +48,12 @@ export class StoreWriter {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failing = false;
+  private fenced = false;
   written = 0;
 
   constructor(
     private readonly store: QuoteStore,
-    private readonly consumers: JetStreamTickConsumers,
-    private readonly clock: Clock,
+    private readonly consumers: DurableTicks,
     private readonly options: StoreWriterOptions,
   ) {}
 
@@ -60,23 +62,28 @@ export class StoreWriter {
     await this.store.write({ ticks: [], candles: [], writerTerm: this.options.term });
     await this.store.readConsistent(async (view) => {
       const last = await view.lastTicks();
-      const now = this.clock.now();
       for (const symbol of this.options.symbols) {
         const tick = last.get(symbol);
         if (tick) this.held.set(symbol, tick.seq);
+        // Whatever its age: ticks the last writer never wrote may still belong to its bucket.
+        // The symbol's first tick decides whether it continues (CandleAggregator.seed).
         for (const interval of INTERVALS) {
           const [latest] = await view.candles(symbol, interval, { order: 'latest', limit: 1 });
-          if (latest && latest.t + INTERVAL_MS[interval] > now) {
-            this.aggregator.seed(symbol, interval, latest);
-          }
+          if (latest) this.aggregator.seed(symbol, interval, latest);
         }
       }
     });
     if (this.stopped) return;
-    this.consuming = await this.consumers.durable((m, ack) => this.onMessage(m.seq, m.data, ack), {
+    const consuming = await this.consumers.durable((m, ack) => this.onMessage(m.seq, m.data, ack), {
       maxPending: MAX_UNACKED,
       ackWaitMs: ACK_WAIT_MS,
     });
+    // Stopped while it was starting (the lease was lost meanwhile): never start writing.
+    if (this.stopped) {
+      consuming.stop();
+      return;
+    }
+    this.consuming = consuming;
     this.timer = setInterval(() => void this.flush(), this.options.flushMs);
     this.timer.unref();
   }
@@ -84,11 +91,16 @@ export class StoreWriter {
   /** Writes and acknowledges what it holds, then stops reading. */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.halt();
+    await this.writing;
+    await this.flush();
+  }
+
+  private halt(): void {
     this.stopped = true;
     this.consuming?.stop();
     if (this.timer) clearInterval(this.timer);
-    await this.writing;
-    await this.flush();
+    this.timer = undefined;
   }
 
   private onMessage(streamSeq: number, data: Uint8Array, ack: () => void): void {
@@ -113,6 +125,7 @@ export class StoreWriter {
   /** One batch: ticks and the candle rows they changed, then the ack up to its last message. */
   flush(): Promise<void> {
     if (this.writing) return this.writing;
+    if (this.fenced) return Promise.resolve();
     // Candles close by the stream's own time, so the stored rows follow from the ticks alone.
     if (this.lastTs) this.aggregator.advance(this.lastTs);
     for (const row of this.aggregator.takeRows()) this.rows.set(candleRowKey(row), row);
@@ -133,7 +146,10 @@ export class StoreWriter {
       })
       .catch((err: unknown) => {
         if (err instanceof StoreFencedError) {
+          // For good: the stream keeps these ticks for the writer with the higher term.
           this.logger.warn(`Store writer fenced: ${err.message}`);
+          this.fenced = true;
+          this.halt();
           this.options.onFenced();
           return;
         }

@@ -56,6 +56,8 @@ export class AppConfig {
   readonly nodeId: string = '';
   /** Cluster mode: how long the tick stream keeps ticks (the queue that covers a store outage). */
   readonly streamRetentionMinutes: number = 60;
+  /** Cluster mode: replicas of the tick stream and KV buckets this node creates (3 in production). */
+  readonly natsReplicas: number = 1;
 
   constructor(values: Partial<AppConfig> = {}) {
     Object.assign(this, values);
@@ -153,6 +155,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     feed: oneOf(env, 'FEED', FEED_MODES),
     nodeId: env.NODE_ID?.trim() || undefined,
     streamRetentionMinutes: int(env, 'STREAM_RETENTION_MINUTES', 1, 7 * 24 * 60),
+    natsReplicas: int(env, 'NATS_REPLICAS', 1, 5),
   };
   if (values.natsUrl && !values.databaseUrl?.startsWith('postgres')) {
     throw new ConfigError(

@@ -15,6 +15,8 @@ export interface JetStreamLeaseStoreOptions {
   ttlMs?: number;
   /** Answers slower than this count as errors, which FeedLease treats as loss. */
   timeoutMs?: number;
+  /** Replicas when the bucket is created. */
+  replicas?: number;
 }
 
 export class JetStreamLeaseStore implements LeaseStore {
@@ -30,9 +32,10 @@ export class JetStreamLeaseStore implements LeaseStore {
       bucket = FEED_LEASE_BUCKET,
       ttlMs = FEED_LEASE_TTL_MS,
       timeoutMs,
+      replicas = 1,
     }: JetStreamLeaseStoreOptions = {},
   ): Promise<JetStreamLeaseStore> {
-    const kv = await new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1 });
+    const kv = await new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1, replicas });
     const status = await kv.status();
     if (status.ttl !== ttlMs) {
       throw new Error(`KV bucket ${bucket} has a TTL of ${status.ttl} ms, not ${ttlMs} ms`);

@@ -24,6 +24,8 @@ export interface JetStreamTickStreamOptions {
   duplicateWindowMs?: number;
   /** How long ticks are kept (the stream's max_age); 0 keeps them until removed. */
   maxAgeMs?: number;
+  /** Replicas when the stream is created (an existing stream keeps its own). */
+  replicas?: number;
   /** Per publish; an unanswered publish is retried by FencedTickPublisher with the same id. */
   timeoutMs?: number;
 }
@@ -45,6 +47,7 @@ export class JetStreamTickStream implements TickStream {
       stream = TICK_STREAM,
       duplicateWindowMs = TICK_DUPLICATE_WINDOW_MS,
       maxAgeMs = 0,
+      replicas = 1,
       timeoutMs,
     }: JetStreamTickStreamOptions = {},
   ): Promise<JetStreamTickStream> {
@@ -68,6 +71,7 @@ export class JetStreamTickStream implements TickStream {
         storage: StorageType.File,
         duplicate_window: duplicateWindowMs * NANOS_PER_MS,
         ...(maxAgeMs ? { max_age: maxAge } : {}),
+        num_replicas: replicas,
       });
     }
     return new JetStreamTickStream(jetstream(nc), jsm, stream, timeoutMs);
