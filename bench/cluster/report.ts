@@ -120,7 +120,7 @@ function stepTable(r: StepResult): string {
     ]),
   );
   return [
-    `**${LABELS[r.id] ?? r.id}** (${fmt(sec, 1)} s measured; ${fmt(t / sec)} deliveries/s; load generator ${fmt(r.genCpuPct)} % of its core; cores busy ${(r.coreBusyPct ?? []).map((p) => `${fmt(p)} %`).join(' / ')}, of core 0 ${fmt(r.foreignCore0Pct)} % by processes not in this run)`,
+    `**${LABELS[r.id] ?? r.id}${r.label ? ` (${r.label})` : ''}** (${fmt(sec, 1)} s measured; ${fmt(t / sec)} deliveries/s; load generator ${fmt(r.genCpuPct)} % of its core; cores busy ${(r.coreBusyPct ?? []).map((p) => `${fmt(p)} %`).join(' / ')}, of core 0 ${fmt(r.foreignCore0Pct)} % by processes not in this run)`,
     '',
     table(
       [
@@ -279,7 +279,7 @@ export function clusterSection(results: StepResult[], meta: ClusterMeta): string
       ],
       lbStep?.window
         ? [
-            `${lbStep.id}: through the balancer, p99 <= ${TARGETS.p99Ms} ms on every node, nothing lost`,
+            `${lbStep.label ?? lbStep.id}: through the balancer, p99 <= ${TARGETS.p99Ms} ms on every node, nothing lost`,
             `${fmt(usPerTick(lbStep), 2)} us/tick (HAProxy included); clients per node ${lbStep.window.nodes.map((n) => n.clients).join(' / ')}; p99 per node ${lbStep.window.nodes.map((n) => n.p99).join(' / ')} ms; seq gaps ${lost(lbStep)}, seen twice ${dup(lbStep)}`,
             verdict(worstP99(lbStep) <= TARGETS.p99Ms && lost(lbStep) === 0 && dup(lbStep) === 0),
           ]

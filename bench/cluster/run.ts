@@ -61,6 +61,17 @@ function renderSaved(files: string[]): void {
   }));
   // --judge=N: the verdicts rest on the first N runs; the others are listed for the record.
   const judged = runs.slice(0, flags.judge ?? runs.length);
+  // A balancer step measured in another run (e.g. once the config landed) joins the first run's
+  // tables, labelled with its run.
+  const first = runs[0];
+  const lbRun = runs.find((r) => r.results.some((x) => x.id.endsWith('-lb') && x.window));
+  if (lbRun && lbRun !== first) {
+    const lb = lbRun.results.find((x) => x.id.endsWith('-lb') && x.window) as StepResult;
+    const when = /(\d\d:\d\d) UTC/.exec(lbRun.meta.machine)?.[1] ?? '?';
+    const copy = { ...lb, label: `${lb.id}, from the run of ${when} UTC` };
+    first.results = [...first.results.filter((x) => !x.id.endsWith('-lb')), copy];
+    first.results.sort((a, b) => Number(a.id === 'failover') - Number(b.id === 'failover'));
+  }
   const body = [
     `### Verdicts over ${judged.length} runs (npm run bench:cluster, run one after another)`,
     '',

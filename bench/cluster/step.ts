@@ -79,6 +79,8 @@ export interface StepResult {
   error?: string;
   /** Why the step was not run (e.g. no balancer config). */
   skipped?: string;
+  /** Shown instead of the step's usual label (a step taken from another run). */
+  label?: string;
   seconds?: number;
   window?: ClusterWindow;
   procs?: ProcCpu[];
