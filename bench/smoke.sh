@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Smoke run of the three benchmark harnesses (--quick): fails on errors or lost ticks, never on speed.
+# Smoke run of the benchmark harnesses (--quick): fails on errors or lost ticks, never on speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
@@ -15,4 +15,13 @@ for bench in fanout rest poll-vs-push; do
   fi
   build="--no-build"
 done
+# bench:cluster needs nats-server and PostgreSQL (see bench/cluster/infra.ts); one node, then a
+# failover of two, well under a minute.
+echo "== bench:cluster --quick --steps=1-node,failover"
+if ! timeout 300 npx tsx bench/cluster/run.ts --quick --steps=1-node,failover --observe-ms=10000 \
+  $build >bench/out/smoke-cluster.log 2>&1; then
+  echo "bench:cluster failed; its log:"
+  tail -40 bench/out/smoke-cluster.log
+  status=1
+fi
 exit $status
