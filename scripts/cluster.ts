@@ -15,11 +15,12 @@
 // Other environment variables (TICK_RATE, LOG_LEVEL, SEED, ...) pass through to every node.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { freePort } from '../bench/lib/ports';
 
 const ROOT = process.cwd();
 const NODES = 3;
@@ -74,17 +75,6 @@ function findBinary(name: string, override: string | undefined): string | undefi
   if (override) return existsSync(override) ? override : undefined;
   const dirs = ['/usr/sbin', '/usr/local/sbin', ...(process.env.PATH ?? '').split(delimiter)];
   return dirs.map((d) => join(d, name)).find((p) => existsSync(p));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function portTaken(port: number): Promise<boolean> {

@@ -4,13 +4,13 @@
 // it the suite is skipped with the reason, except under CI, where it must run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { Readiness } from '../src/common/readiness';
 import type { Tick } from '../src/contracts';
 import { StreamingGateway } from '../src/streaming/streaming.gateway';
 import { connect, startApp, waitFor, type TestApp, type TestSocket } from './support/app';
+import { freePort } from '../bench/lib/ports';
 
 const HAPROXY = (
   process.env.HAPROXY_BIN
@@ -29,17 +29,6 @@ if (!HAPROXY && !process.env.CI) {
 const run = !HAPROXY && !process.env.CI ? describe.skip : describe;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Balancer {
   url: string;

@@ -1,17 +1,11 @@
 // One cluster step: nats-server, a fresh database and N nodes on the server core (or today's single
 // process), the load generator on the other core, warm-up and one measured window; or the failover
 // step, which kills the leader with clients attached.
+import { LoadGen as Channel } from '../lib/loadgen-channel';
 import { join } from 'node:path';
 import { FEED_LEASE_TTL_MS } from '../../src/cluster/feed-lease';
 import { DEFAULTS } from '../../src/config/defaults';
-import {
-  procCpuMicros,
-  procSysMicros,
-  sleep,
-  spawnPinned,
-  stopGroup,
-  type Pinned,
-} from '../lib/proc';
+import { procCpuMicros, procSysMicros, sleep, spawnPinned, stopGroup } from '../lib/proc';
 import {
   CLIENT_CORE,
   ROOT,
@@ -118,44 +112,7 @@ export interface FailoverResult {
   };
 }
 
-class LoadGen {
-  private readonly queue: ClusterLoadEvent[] = [];
-  private wake: (() => void) | undefined;
-
-  constructor(readonly proc: Pinned) {
-    proc.child.on('message', (e: ClusterLoadEvent) => {
-      this.queue.push(e);
-      this.wake?.();
-    });
-    proc.child.on('exit', () => this.wake?.());
-  }
-
-  send(cmd: ClusterLoadCommand): void {
-    this.proc.child.send(cmd);
-  }
-
-  async next<E extends ClusterLoadEvent['ev']>(
-    ev: E,
-    timeoutMs: number,
-  ): Promise<Extract<ClusterLoadEvent, { ev: E }>> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.queue.findIndex((e) => e.ev === ev || e.ev === 'error');
-      if (i >= 0) {
-        const e = this.queue.splice(i, 1)[0];
-        if (e.ev === 'error') throw new Error(`load generator: ${e.message}`);
-        return e as Extract<ClusterLoadEvent, { ev: E }>;
-      }
-      if (this.proc.child.exitCode !== null)
-        throw new Error(`load generator exited:\n${this.proc.output()}`);
-      if (Date.now() > until) throw new Error(`load generator: no '${ev}' in ${timeoutMs} ms`);
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, 200);
-      });
-    }
-  }
-}
+type LoadGen = Channel<ClusterLoadCommand, ClusterLoadEvent>;
 
 interface Rig {
   nodes: RunningServer[];
@@ -261,7 +218,9 @@ export async function runStep(cfg: StepConfig): Promise<StepResult> {
         rig.nodes.map((n) => `127.0.0.1:${n.port}`),
       );
     const idle = await measureIdle(rig, cfg.idleMs);
-    gen = new LoadGen(spawnPinned(CLIENT_CORE, ['--import', 'tsx', LOADGEN], TSX_ENV));
+    gen = new Channel<ClusterLoadCommand, ClusterLoadEvent>(
+      spawnPinned(CLIENT_CORE, ['--import', 'tsx', LOADGEN], TSX_ENV),
+    );
     await gen.next('ready', 30_000);
     const urls = rig.nodes.map((n) => n.url);
     gen.send({

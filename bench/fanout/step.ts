@@ -1,8 +1,9 @@
 // One fan-out step: a fresh server at one offered rate, the load generator on the other core,
 // warm-up, one measured window.
+import { LoadGen as Channel } from '../lib/loadgen-channel';
 import { join } from 'node:path';
 import { clientRate } from '../lib/feed-model';
-import { procCpuMicros, sleep, spawnPinned, stopGroup, type Pinned } from '../lib/proc';
+import { procCpuMicros, sleep, spawnPinned, stopGroup } from '../lib/proc';
 import {
   CLIENT_CORE,
   ROOT,
@@ -22,45 +23,7 @@ export interface StepTiming {
   measureMs: number;
 }
 
-/** The harness's end of the load generator's IPC channel. */
-class LoadGen {
-  private readonly queue: LoadEvent[] = [];
-  private wake: (() => void) | undefined;
-
-  constructor(readonly proc: Pinned) {
-    proc.child.on('message', (e: LoadEvent) => {
-      this.queue.push(e);
-      this.wake?.();
-    });
-    proc.child.on('exit', () => this.wake?.());
-  }
-
-  send(cmd: LoadCommand): void {
-    this.proc.child.send(cmd);
-  }
-
-  async next<E extends LoadEvent['ev']>(
-    ev: E,
-    timeoutMs: number,
-  ): Promise<Extract<LoadEvent, { ev: E }>> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.queue.findIndex((e) => e.ev === ev || e.ev === 'error');
-      if (i >= 0) {
-        const e = this.queue.splice(i, 1)[0];
-        if (e.ev === 'error') throw new Error(`load generator: ${e.message}`);
-        return e as Extract<LoadEvent, { ev: E }>;
-      }
-      if (this.proc.child.exitCode !== null)
-        throw new Error(`load generator exited:\n${this.proc.output()}`);
-      if (Date.now() > until) throw new Error(`load generator: no '${ev}' in ${timeoutMs} ms`);
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, 200);
-      });
-    }
-  }
-}
+type LoadGen = Channel<LoadCommand, LoadEvent>;
 
 export async function runStep(
   s: Scenario,
@@ -78,7 +41,7 @@ export async function runStep(
   }
   let gen: LoadGen | undefined;
   try {
-    gen = new LoadGen(
+    gen = new Channel<LoadCommand, LoadEvent>(
       spawnPinned(
         CLIENT_CORE,
         [...(process.env.BENCH_LOADGEN_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', LOADGEN],

@@ -1,7 +1,7 @@
 // Process plumbing shared by the harnesses: pinned process groups, /proc accounting, ports, machine line.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { cpus } from 'node:os';
 
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
@@ -118,17 +118,7 @@ export function procRssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports';
 
 export async function waitForPort(port: number, timeoutMs: number, p?: Pinned): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@
 // process). A node with FEED=auto competes for the feed lease; the holder runs the PriceFeed,
 // publishing each tick fenced (FencedTickPublisher), and writes the store from the stream
 // (StoreWriter). Nothing reaches a client or the store that the stream has not accepted.
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Injectable,
   Logger,
@@ -457,8 +458,4 @@ export class ClusterIngest
     timer.unref();
     this.timers.push(timer);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

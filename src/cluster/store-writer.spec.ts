@@ -5,26 +5,13 @@ import { jest } from '@jest/globals';
 import type { Tick } from '../contracts';
 import { StoreFencedError } from '../storage/quote-store';
 import { SqliteQuoteStore } from '../storage/sqlite/sqlite-quote.store';
+import { tick } from './cluster.contract';
 import { encodeTick } from './fenced-publisher';
 import type { StreamMessage } from './jetstream/jetstream-tick.consumers';
 import { StoreWriter, type DurableTicks } from './store-writer';
 
-const T0 = Date.UTC(2026, 11, 3, 12, 0, 0);
-
-function tick(seq: number, last = 100 + seq / 100, symbol = 'AAPL'): Tick {
-  return {
-    symbol,
-    seq,
-    ts: T0 + seq * 100,
-    bid: last - 0.01,
-    ask: last + 0.01,
-    bidSize: 100,
-    askSize: 100,
-    last,
-    size: 10,
-    volume: 10 * seq,
-  };
-}
+/** AAPL's tick `seq`, all within one minute. */
+const aapl = (seq: number): Tick => tick('AAPL', seq, 100 + seq / 100);
 
 /** The durable consumer: the spec delivers messages; acks are recorded by stream sequence. */
 class FakeDurable implements DurableTicks {
@@ -80,7 +67,7 @@ describe('StoreWriter', () => {
 
   it('writes what the stream delivered with its candles, then acknowledges up to its last message', async () => {
     const { sut, stream } = await writer(3);
-    stream.deliver([tick(1), tick(2), tick(3)]);
+    stream.deliver([aapl(1), aapl(2), aapl(3)]);
     expect(stream.acked).toEqual([]);
     await sut.flush();
     expect(stream.acked).toEqual([3]);
@@ -88,17 +75,17 @@ describe('StoreWriter', () => {
       1, 2, 3,
     ]);
     const [minute] = await store.candles('AAPL', '1m', { limit: 1, order: 'latest' });
-    expect(minute).toMatchObject({ n: 3, v: 30, o: tick(1).last, c: tick(3).last });
+    expect(minute).toMatchObject({ n: 3, v: 30, o: aapl(1).last, c: aapl(3).last });
     expect(await store.writerTerm()).toBe(3);
     await sut.stop();
   });
 
   it('skips a message delivered again, so a tick and its candle count once', async () => {
     const { sut, stream } = await writer(1);
-    stream.deliver([tick(1), tick(2)]);
-    stream.deliver([tick(1)], 1);
+    stream.deliver([aapl(1), aapl(2)]);
+    stream.deliver([aapl(1)], 1);
     await sut.flush();
-    stream.deliver([tick(3)]);
+    stream.deliver([aapl(3)]);
     await sut.flush();
     const [minute] = await store.candles('AAPL', '1m', { limit: 1, order: 'latest' });
     expect(minute.n).toBe(3);
@@ -108,11 +95,11 @@ describe('StoreWriter', () => {
 
   it('continues after a writer that committed but died before acknowledging, whatever the clock says', async () => {
     const first = await writer(1);
-    first.stream.deliver([tick(1), tick(2)]);
+    first.stream.deliver([aapl(1), aapl(2)]);
     await first.sut.flush();
     // The same ticks again from the ack floor, as the next writer's consumer delivers them.
     const second = await writer(2);
-    second.stream.deliver([tick(1), tick(2), tick(3)]);
+    second.stream.deliver([aapl(1), aapl(2), aapl(3)]);
     await second.sut.flush();
     const [minute] = await store.candles('AAPL', '1m', { limit: 1, order: 'latest' });
     expect(minute).toMatchObject({ n: 3, v: 30 });
@@ -125,10 +112,10 @@ describe('StoreWriter', () => {
   it('keeps a batch the store refused and acknowledges nothing until a write succeeds', async () => {
     const { sut, stream } = await writer(1);
     const write = jest.spyOn(store, 'write').mockRejectedValueOnce(new Error('connection lost'));
-    stream.deliver([tick(1), tick(2)]);
+    stream.deliver([aapl(1), aapl(2)]);
     await sut.flush();
     expect(stream.acked).toEqual([]);
-    stream.deliver([tick(3)]);
+    stream.deliver([aapl(3)]);
     await sut.flush();
     expect(stream.acked).toEqual([3]);
     expect((await store.ticks('AAPL', { limit: 10, order: 'asc' })).map((t) => t.seq)).toEqual([
@@ -141,14 +128,14 @@ describe('StoreWriter', () => {
   it('stops for good once a writer with a higher term has written', async () => {
     const old = await writer(4);
     await writer(5);
-    old.stream.deliver([tick(1)]);
+    old.stream.deliver([aapl(1)]);
     await old.sut.flush();
     expect(old.stream.reading).toBe(false);
     expect(old.onFenced).toHaveBeenCalledTimes(1);
     expect(old.stream.acked).toEqual([]);
     expect(await store.ticks('AAPL', { limit: 10, order: 'asc' })).toEqual([]);
     await expect(
-      store.write({ ticks: [tick(9)], candles: [], writerTerm: 4 }),
+      store.write({ ticks: [aapl(9)], candles: [], writerTerm: 4 }),
     ).rejects.toBeInstanceOf(StoreFencedError);
   });
 

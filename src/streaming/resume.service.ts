@@ -1,5 +1,6 @@
 // Resume: the ticks a reconnecting client missed, read from store and memory, and replayed to it
 // ahead of its stream, or reported as no longer kept.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Tick } from '../contracts';
 import { AppConfig } from '../config/app-config';
@@ -107,8 +108,4 @@ export class ResumeService {
     }
     return replay;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -18,7 +18,6 @@ import {
   writeSync,
 } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -27,6 +26,7 @@ import pg from 'pg';
 import { io } from 'socket.io-client';
 import type { Notice, Snapshot, SubscribeAck, Tick } from '../../src/contracts';
 import type { TestSocket } from './app';
+import { freePort } from '../../bench/lib/ports';
 
 export const NATS_SERVER = process.env.NATS_SERVER_BIN || '/usr/sbin/nats-server';
 /** Where a fresh database per run is created from (the same default as the PostgreSQL specs). */
@@ -34,17 +34,6 @@ export const PG_BASE_URL =
   process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `probe` every `everyMs` until it returns something other than undefined. */
 export async function until<T>(
