@@ -48,11 +48,14 @@ const CLIENT_DIST = join(CLIENT_ROOT, 'dist');
 
 async function setupClient(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const logger = new Logger('Dashboard');
-  const mode = config.client === 'auto' ? (config.production ? 'static' : 'vite') : config.client;
+  // Vite only when asked for (npm run start:dev): it serves files from disk and is not for exposure.
+  const mode = config.client === 'auto' ? 'static' : config.client;
   if (mode === 'off') return;
   if (mode === 'static') {
     if (!existsSync(join(CLIENT_DIST, 'index.html'))) {
-      logger.warn(`No built dashboard in ${CLIENT_DIST}: run "npm run build:client".`);
+      logger.warn(
+        `No built dashboard in ${CLIENT_DIST}: run "npm run build:client", or "npm run start:dev" to serve client/ through Vite.`,
+      );
       return;
     }
     app.useStaticAssets({ root: CLIENT_DIST, prefix: '/', index: 'index.html', maxAge: '1h' });

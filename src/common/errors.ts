@@ -45,6 +45,18 @@ export class RateLimitedError extends DomainError {
   readonly status = 429;
 }
 
+/** A credential is required and was missing, malformed, unknown or expired. */
+export class UnauthorizedError extends DomainError {
+  readonly code = 'UNAUTHORIZED';
+  readonly status = 401;
+}
+
+/** The request is understood but not allowed from where it comes (an origin not allowed). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+  readonly status = 403;
+}
+
 /** Error codes of a store (or its connection) that is unreachable, not of a bad request. */
 const UNAVAILABLE_ERRNOS = new Set([
   'ECONNREFUSED',

@@ -15,6 +15,8 @@ import { DomainError, isStoreUnavailable } from './errors';
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'INVALID_PAYLOAD',
   404: 'NOT_FOUND',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
   429: 'RATE_LIMITED',
   500: 'INTERNAL',
 };

@@ -2,6 +2,11 @@
 import { hostname } from 'node:os';
 import { DEFAULTS } from './defaults';
 
+/** A URL as a config error may print it: without its password. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/(\/\/[^:/?#@]*:)[^@/?#]*@/, '$1***@');
+}
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -59,6 +64,47 @@ export class AppConfig {
   /** Cluster mode: replicas of the tick stream and KV buckets this node creates (3 in production). */
   readonly natsReplicas: number = 1;
 
+  // Exposure (docs/SECURITY.md). Each is read here and enforced in one place.
+  /** Static API keys; with a JWT setting, REST and the socket need a credential when any is set. */
+  readonly apiKeys: readonly string[] = [];
+  /** HS256 secret that JWTs are verified with. */
+  readonly jwtSecret: string | undefined = undefined;
+  /** JWKS document that JWTs are verified with (RS256/ES256/EdDSA keys). */
+  readonly jwtJwksUrl: string | undefined = undefined;
+  /** Origins that CORS and the WebSocket upgrade accept; empty: the server's own origin and localhost. */
+  readonly allowedOrigins: readonly string[] = [];
+  /** REST requests per minute per credential (or IP when public); 0 turns the limit off. */
+  readonly restRateLimit: number = 1200;
+  /** Open sockets per client IP; 0 turns the limit off. */
+  readonly wsConnectionsPerIp: number = 50;
+  /** Socket handshakes per client IP per 5 minutes; 0 turns the limit off. */
+  readonly wsHandshakesPerIp: number = 300;
+  /** redis://...: the per-client limits are shared by every node; unset: each node counts its own. */
+  readonly redisUrl: string | undefined = undefined;
+  /**
+   * Proxies in front of the server whose X-Forwarded-For is believed when finding a client's IP
+   * (hops: 1 behind one balancer); 0 uses the TCP peer's address.
+   */
+  readonly trustProxy: number = 0;
+  /** Largest gap one resume replays per symbol; a longer one is `unresumable` without a store read. */
+  readonly maxReplayTicks: number = 5_000;
+  /** Ticks one socket may be replayed per minute; resumes past it are answered `unresumable`. */
+  readonly replayTicksPerMinute: number = 50_000;
+  /** Unsent bytes past which a socket is disconnected, whatever its subscriptions. */
+  readonly maxClientBytes: number = 8_388_608;
+  /** Separate port for /api/metrics; unset: served on PORT. */
+  readonly metricsPort: number | undefined = undefined;
+  /** Bearer token /api/metrics requires when set. */
+  readonly metricsToken: string | undefined = undefined;
+  /** HMAC key of page cursors; unset: generated once and kept in DATA_DIR. */
+  readonly cursorSecret: string | undefined = undefined;
+  /** Longest a REST request may take, headers and body included, before it is cut off. */
+  readonly requestTimeoutMs: number = 30_000;
+  /** Longest a graceful shutdown may take before the process exits anyway. */
+  readonly shutdownTimeoutMs: number = 10_000;
+  /** PostgreSQL statement_timeout of every query the store runs. */
+  readonly statementTimeoutMs: number = 10_000;
+
   constructor(values: Partial<AppConfig> = {}) {
     Object.assign(this, values);
   }
@@ -100,14 +146,14 @@ function databaseUrl(env: Env): string | undefined {
     try {
       new URL(raw);
     } catch {
-      throw new ConfigError('DATABASE_URL', `is not a valid URL: "${raw}"`);
+      throw new ConfigError('DATABASE_URL', `is not a valid URL: "${redactUrl(raw)}"`);
     }
     return raw;
   }
   if (/^sqlite:/.test(raw)) return raw;
   throw new ConfigError(
     'DATABASE_URL',
-    `must start with postgres:// (or sqlite: for the embedded store), got "${raw}"`,
+    `must start with postgres:// (or sqlite: for the embedded store), got "${redactUrl(raw)}"`,
   );
 }
 
@@ -127,6 +173,67 @@ function natsUrl(env: Env): string | undefined {
   return raw;
 }
 
+function list(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** A secret: at least `min` characters, so that a typo does not make a guessable key. */
+function secret(env: Env, name: string, min: number): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (raw.length < min) throw new ConfigError(name, `must be at least ${min} characters long`);
+  return raw;
+}
+
+function origins(env: Env): string[] | undefined {
+  const values = list(env, 'ALLOWED_ORIGINS');
+  for (const value of values ?? []) {
+    if (value === '*') continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError(
+        'ALLOWED_ORIGINS',
+        `must list origins such as https://example.com, got "${value}"`,
+      );
+    }
+    if (url.origin !== value.replace(/\/$/, ''))
+      throw new ConfigError('ALLOWED_ORIGINS', `must list origins without a path, got "${value}"`);
+  }
+  return values?.map((v) => (v === '*' ? v : new URL(v).origin));
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return raw;
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(name, `must be an http(s):// URL, got "${redactUrl(raw)}"`);
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  if (!/^rediss?:\/\//.test(raw))
+    throw new ConfigError(
+      'REDIS_URL',
+      `must start with redis:// or rediss://, got "${redactUrl(raw)}"`,
+    );
+  return raw;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const seed = env.SEED?.trim();
@@ -134,7 +241,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('SEED', `must be a non-negative integer, got "${env.SEED}"`);
   const defaults = new AppConfig();
   const production = env.NODE_ENV === 'production';
-  const values: Partial<AppConfig> = {
+  const values: { -readonly [K in keyof AppConfig]?: AppConfig[K] } = {
     port: int(env, 'PORT', 0, 65535),
     host: env.HOST?.trim() || undefined,
     seed: seed ? Number(seed) : undefined,
@@ -156,7 +263,38 @@ export function loadConfig(env: Env = process.env): AppConfig {
     nodeId: env.NODE_ID?.trim() || undefined,
     streamRetentionMinutes: int(env, 'STREAM_RETENTION_MINUTES', 1, 7 * 24 * 60),
     natsReplicas: int(env, 'NATS_REPLICAS', 1, 5),
+    apiKeys: list(env, 'API_KEYS'),
+    jwtSecret: secret(env, 'JWT_SECRET', 32),
+    jwtJwksUrl: httpUrl(env, 'JWT_JWKS_URL'),
+    allowedOrigins: origins(env),
+    restRateLimit: int(env, 'REST_RATE_LIMIT', 0, 10_000_000),
+    wsConnectionsPerIp: int(env, 'WS_CONNECTIONS_PER_IP', 0, 1_000_000),
+    wsHandshakesPerIp: int(env, 'WS_HANDSHAKES_PER_IP', 0, 10_000_000),
+    redisUrl: redisUrl(env),
+    trustProxy: int(env, 'TRUST_PROXY', 0, 10),
+    maxReplayTicks: int(env, 'MAX_REPLAY_TICKS', 0, 1_000_000),
+    replayTicksPerMinute: int(env, 'REPLAY_TICKS_PER_MINUTE', 0, 100_000_000),
+    maxClientBytes: int(env, 'MAX_CLIENT_BYTES', 65_536, 1 << 30),
+    metricsPort: int(env, 'METRICS_PORT', 0, 65535),
+    metricsToken: secret(env, 'METRICS_TOKEN', 16),
+    cursorSecret: secret(env, 'CURSOR_SECRET', 32),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 1_000, 600_000),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 1_000, 600_000),
+    statementTimeoutMs: int(env, 'STATEMENT_TIMEOUT_MS', 100, 3_600_000),
   };
+  for (const key of values.apiKeys ?? []) {
+    if (key.length < 16)
+      throw new ConfigError('API_KEYS', 'keys must be at least 16 characters long');
+  }
+  if (values.client === 'vite') {
+    // Vite's dev server transforms and serves files from disk: never on a public interface.
+    values.host ??= '127.0.0.1';
+    if (!LOOPBACK_HOSTS.has(values.host))
+      throw new ConfigError(
+        'HOST',
+        `must be a loopback address (127.0.0.1, ::1 or localhost) with CLIENT=vite, got "${values.host}"`,
+      );
+  }
   if (values.natsUrl && !values.databaseUrl?.startsWith('postgres')) {
     throw new ConfigError(
       'DATABASE_URL',
