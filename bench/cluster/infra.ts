@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { authHeaders } from '../lib/auth';
 import { freePort, procCpuMicros, sleep, waitForPort } from '../lib/proc';
 
 const NATS_SERVER = process.env.BENCH_NATS_SERVER ?? '/usr/sbin/nats-server';
@@ -164,7 +165,7 @@ export async function getJson<T>(
   url: string,
   timeoutMs = 2000,
 ): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: authHeaders() });
   const text = await res.text();
   let body: unknown = text;
   try {

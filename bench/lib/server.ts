@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { DEFAULTS } from '../../src/config/defaults';
+import { benchServerEnv } from './auth';
 import {
   freePort,
   procCpuMicros,
@@ -120,6 +121,7 @@ async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<R
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
       NODE_ENV: 'production',
+      ...benchServerEnv(),
       ...(opts.batchMs !== undefined ? { BATCH_MS: String(opts.batchMs) } : {}),
       ...opts.env,
     });

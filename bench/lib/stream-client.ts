@@ -5,6 +5,7 @@
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
 import { CATALOG } from '../../src/instruments/catalog';
+import { socketIoConnectPacket } from './auth';
 
 export type Protocol = 'socketio' | 'ws';
 
@@ -111,7 +112,7 @@ export class StreamClient {
           case 50 /* 2: ping */:
             return ws.send('3');
           case 48 /* 0: open */:
-            return ws.send('40');
+            return ws.send(socketIoConnectPacket());
         }
       });
     });

@@ -3,6 +3,7 @@
 // a price change to the client holding that price or a newer one. `npm run bench:poll-vs-push`.
 import { writeFileSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
+import { authHeaders } from '../lib/auth';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
@@ -128,7 +129,7 @@ function startPoller(
       return;
     }
     p.requests++;
-    const req = request(`${url}${path}`, { agent }, (res) => {
+    const req = request(`${url}${path}`, { agent, headers: authHeaders() }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

@@ -4,6 +4,7 @@ import autocannon from 'autocannon';
 import { DEFAULTS } from '../../src/config/defaults';
 import { DEFAULT_WATCHLIST } from '../../src/contracts';
 import { harnessFlags } from '../lib/args';
+import { authHeaders } from '../lib/auth';
 import { isNoisy, loadavg1, machineLine, pinSelf, procCpuMicros, sleep } from '../lib/proc';
 import { fmt, log, saveJson, table, writeSection } from '../lib/report';
 import { buildTickerboard, CLIENT_CORE, startServer, type RunningServer } from '../lib/server';
@@ -73,7 +74,7 @@ function endpoints(now: number): Endpoint[] {
 }
 
 async function probe(url: string): Promise<{ status: number; routeMissing: boolean }> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: authHeaders() });
   const body = await res.text();
   // Nest answers an unknown route with "Cannot GET ..."; a known route's 404 names the resource.
   return { status: res.status, routeMissing: res.status === 404 && body.includes('Cannot GET') };
@@ -89,6 +90,7 @@ async function measure(
   const t0 = performance.now();
   const r = await autocannon({
     url: `${server.url}${path}`,
+    headers: authHeaders(),
     connections,
     duration: SECONDS,
   });
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
         if (row.status === 200)
           await autocannon({
             url: `${server.url}${row.endpoint.path}`,
+            headers: authHeaders(),
             connections: 8,
             duration: 2,
           });
