@@ -103,6 +103,7 @@ export class KeyPromptView {
   render(v: AuthView): void {
     const show = v.state !== 'open' && !v.dismissed;
     const refusedNow = v.state === 'refused' && this.last !== 'refused';
+    let closedByTrader = false;
     this.error.textContent = v.state === 'refused' ? REFUSED_TEXT : '';
     this.input.setAttribute('aria-invalid', String(v.state === 'refused'));
     this.status.textContent = v.state === 'checking' ? 'Checking the key…' : '';
@@ -112,6 +113,7 @@ export class KeyPromptView {
       this.input.focus();
     } else if (!show && this.dialog.open) {
       this.dialog.close();
+      closedByTrader = v.dismissed;
     }
     // A refused key stays in the box, selected: typing replaces it.
     if (show && refusedNow) this.input.select();
@@ -124,14 +126,8 @@ export class KeyPromptView {
     this.control.title = v.hasKey
       ? 'Forget the API key kept for this tab and reload the page'
       : 'This server needs an API key';
-    // After Escape, keyboard focus lands on the way back in rather than on the page's body.
-    if (
-      offerPrompt &&
-      !v.hasKey &&
-      this.dialog.ownerDocument.activeElement === this.dialog.ownerDocument.body
-    ) {
-      this.control.focus();
-    }
+    // After Escape, keyboard focus lands on the way back in rather than nowhere.
+    if (closedByTrader && !this.control.hidden) this.control.focus();
   }
 
   destroy(): void {
