@@ -88,7 +88,11 @@ describe('LiveFeed', () => {
   });
 
   it('says the stream needs a key instead of "retrying", reconnects on request, clears it once connected', () => {
-    const { sut, store, handlers, calls, life } = makeFeed(async () => []);
+    const asked: string[][] = [];
+    const { sut, store, handlers, calls, life } = makeFeed(async (symbols) => {
+      asked.push([...symbols]);
+      return [];
+    });
     const h = handlers();
     h.unauthorized('A valid API key is required.');
     expect(store.message).toEqual({
@@ -98,6 +102,7 @@ describe('LiveFeed', () => {
     });
     sut.reconnect();
     expect(calls.at(-1)).toBe('reconnect');
+    expect(asked).toEqual([['AAPL', 'MSFT']]); // the stream is up: quotes come again over REST
     h.connected(false);
     expect(store.message).toBeNull();
     life.destroy();

@@ -82,9 +82,13 @@ export class LiveFeed {
     this.stream?.setCandles(sel);
   }
 
-  /** A new key was entered: a stream that gave up on a refused key connects again with it. */
+  /**
+   * A new key was entered: a stream that gave up on a refused key connects again with it (its
+   * acknowledgements bring fresh snapshots); a stream still up has its quotes reloaded over REST.
+   */
   reconnect(): void {
     this.stream?.reconnect();
+    this.resync();
   }
 
   private handlers(): StreamHandlers {
