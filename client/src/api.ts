@@ -1,5 +1,7 @@
-// REST client for /api. Every failure becomes an ApiError with a message a trader can read.
+// REST client for /api. Every failure becomes an ApiError with a message a trader can read; the
+// stored key, if any, goes with every request as a Bearer token (a header, never the URL).
 import type { ApiErrorBody, Candle, Instrument, Interval, Snapshot } from '../../src/contracts';
+import type { Credentials } from './auth';
 
 export class ApiError extends Error {
   constructor(
@@ -14,6 +16,11 @@ export class ApiError extends Error {
 
   get unreachable(): boolean {
     return this.status === 0;
+  }
+
+  /** The server wants a (different) key: retrying as is would be refused again. */
+  get unauthorized(): boolean {
+    return this.code === 'UNAUTHORIZED';
   }
 }
 
@@ -40,21 +47,25 @@ const TIMEOUT_MS = 10_000;
 export function createApi(
   base = '/api',
   fetchImpl: typeof fetch = fetch.bind(globalThis),
+  credentials?: Credentials,
 ): MarketApi {
   async function get<T>(path: string, what: string): Promise<T> {
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), TIMEOUT_MS);
+    const token = credentials?.token() ?? null;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
     let res: Response;
     try {
-      res = await fetchImpl(`${base}${path}`, {
-        signal: ctrl.signal,
-        headers: { accept: 'application/json' },
-      });
+      res = await fetchImpl(`${base}${path}`, { signal: ctrl.signal, headers });
     } catch {
       throw new ApiError(`Cannot reach the server while loading ${what}.`, 0);
     } finally {
       clearTimeout(timer);
     }
+    // Any answer but a 401 means the key (or its absence) got past the server's check.
+    if (res.status === 401) credentials?.rejected(token);
+    else credentials?.accepted(token);
     if (!res.ok) {
       let body: Partial<ApiErrorBody> = {};
       try {
@@ -63,11 +74,9 @@ export function createApi(
         // Not our error shape (a proxy's page, say): the status is all there is.
       }
       const detail = body.message ?? res.statusText ?? 'request failed';
-      throw new ApiError(
-        `Could not load ${what}: ${detail} (${res.status}).`,
-        res.status,
-        body.code,
-      );
+      // A 401 is about credentials whoever sent it (a proxy's bare 401 too).
+      const code = res.status === 401 ? 'UNAUTHORIZED' : body.code;
+      throw new ApiError(`Could not load ${what}: ${detail} (${res.status}).`, res.status, code);
     }
     try {
       return (await res.json()) as T;

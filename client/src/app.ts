@@ -2,6 +2,7 @@
 import type { StreamMode } from '../../src/contracts';
 import type { MarketApi } from './api';
 import { Announcer } from './announcer';
+import type { AuthGate } from './auth';
 import { CatalogLoader } from './catalog-loader';
 import { ChartPanel, type ChartNote } from './chart-panel';
 import { ChartSelection } from './chart-selection';
@@ -19,6 +20,7 @@ import { ChartView } from './views/chart';
 import { ChartTitleView } from './views/chart-title';
 import { DetailView } from './views/detail';
 import { IntervalPicker } from './views/interval-picker';
+import { KeyPromptView } from './views/key-prompt';
 import { MessageView } from './views/message';
 import { SearchView } from './views/search';
 import { WatchlistView } from './views/watchlist';
@@ -34,6 +36,8 @@ export interface DashboardDeps {
   throttleMs?: number;
   locale?: string;
   timeZone?: string;
+  /** Whether the server wants a key and which one to send; the same one `api` was given. */
+  auth?: AuthGate;
 }
 
 export interface Dashboard {
@@ -83,6 +87,7 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
     panel,
     sparks,
     life,
+    credentials: deps.auth,
   });
   const catalog = new CatalogLoader(api, store, life, () => {
     search.setEnabled(true);
@@ -141,6 +146,34 @@ export function startDashboard(doc: Document, deps: DashboardDeps): Dashboard {
   });
 
   life.add(store.onPrefs((p) => savePrefs(deps.storage, p)));
+
+  // ---- the API key, when the server asks for one ----
+  const auth = deps.auth;
+  if (auth) {
+    const prompt = new KeyPromptView(byId(doc, 'key-prompt'), byId(doc, 'key-box'), {
+      submit: (key) => auth.submit(key),
+      dismiss: () => auth.dismiss(),
+      reopen: () => auth.reopen(),
+      forget: () => {
+        auth.forget();
+        // A fresh page: nothing keeps streaming on the forgotten key, and the server asks again.
+        win.location.reload();
+      },
+    });
+    life.add(() => prompt.destroy());
+    // Rendered on change, not per frame: it changes a few times a session, never per tick.
+    prompt.render(auth.view);
+    life.add(auth.onChange(() => prompt.render(auth.view)));
+    // A new key: retry what the server refused, each the way it would retry anyway.
+    life.add(
+      auth.onKey(() => {
+        catalog.retryNow();
+        feed.reconnect();
+        panel.reload();
+        if (store.hasCatalog) sparks.load(store.watchlist);
+      }),
+    );
+  }
 
   // ---- rendering: at most once per animation frame ----
   const frame = new DashboardFrame(store, { watchlist, detail, badge, message }, announcer);

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { Instrument } from '../../src/contracts';
 import { ApiError } from './api';
 import { CatalogLoader } from './catalog-loader';
@@ -46,6 +47,35 @@ describe('CatalogLoader', () => {
     expect(store.hasCatalog).toBe(true);
     expect(loaded()).toBe(1);
     life.destroy();
+  });
+
+  it('does not retry a refused request on its own: it waits for a new key (retryNow)', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const refused = new ApiError(
+        'Could not load the instrument list: no key (401).',
+        401,
+        'UNAUTHORIZED',
+      );
+      const { sut, store, life, loaded, calls } = makeLoader([refused, CATALOG], ['AAPL']);
+      sut.start();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(store.message).toEqual({
+        id: 'auth-required',
+        kind: 'error',
+        text: 'This server needs an API key to show market data.',
+      });
+      await jest.advanceTimersByTimeAsync(120_000);
+      expect(calls()).toBe(1);
+      sut.retryNow(); // a key was entered
+      await jest.advanceTimersByTimeAsync(0);
+      expect(calls()).toBe(2);
+      expect(loaded()).toBe(1);
+      expect(store.message).toBeNull();
+      life.destroy();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('says which saved symbols the catalog no longer lists', async () => {

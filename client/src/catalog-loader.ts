@@ -1,5 +1,7 @@
-// Loads the instrument list, retrying with backoff (and on demand) until it arrives.
+// Loads the instrument list, retrying with backoff (and on demand) until it arrives; a refused key
+// is not retried blindly: the next attempt waits for a new key (retryNow()).
 import { ApiError, type MarketApi } from './api';
+import { AUTH_REQUIRED_TEXT } from './auth';
 import type { Lifetime } from './lifetime';
 import type { DashboardStore } from './store';
 
@@ -35,7 +37,7 @@ export class CatalogLoader {
       const instruments = await this.api.instruments();
       if (this.life.destroyed) return;
       const dropped = store.setCatalog(instruments);
-      store.clearMessage('catalog-failed', 'catalog-loading');
+      store.clearMessage('catalog-failed', 'catalog-loading', 'auth-required');
       if (dropped.length) {
         store.showMessage(
           'catalog-dropped',
@@ -45,18 +47,25 @@ export class CatalogLoader {
       this.loaded();
     } catch (err) {
       if (this.life.destroyed) return;
-      this.attempt++;
-      const wait = Math.min(MAX_WAIT_S, 2 ** this.attempt) * 1000;
-      const reason = err instanceof ApiError ? err.message : 'The instrument list failed to load.';
-      store.showMessage('catalog-failed', `${reason} Retrying in ${wait / 1000} s.`, 'retry');
       let done = false;
-      this.pendingRetry = () => {
+      const retry = () => {
         if (done) return;
         done = true;
         store.showMessage('catalog-loading', 'Loading the instrument list…');
         void this.load();
       };
-      this.life.later(() => this.retryNow(), wait);
+      this.pendingRetry = retry;
+      if (err instanceof ApiError && err.unauthorized) {
+        // The same request would be refused again: wait for the key prompt's answer.
+        store.showMessage('auth-required', AUTH_REQUIRED_TEXT);
+        return;
+      }
+      this.attempt++;
+      const wait = Math.min(MAX_WAIT_S, 2 ** this.attempt) * 1000;
+      const reason = err instanceof ApiError ? err.message : 'The instrument list failed to load.';
+      store.showMessage('catalog-failed', `${reason} Retrying in ${wait / 1000} s.`, 'retry');
+      // This failure's own retry: an earlier timer cannot fire a later, refused one.
+      this.life.later(retry, wait);
     }
   }
 }

@@ -18,6 +18,7 @@ function makeFeed(latest: (symbols: readonly string[]) => Promise<Snapshot[]>) {
     setFocus: (s) => calls.push(`focus ${s}`),
     setCandles: (sel) => calls.push(`candles ${sel?.symbol} ${sel?.interval}`),
     isConnected: true,
+    reconnect: () => calls.push('reconnect'),
     close: () => calls.push('close'),
   };
   const reloads: string[] = [];
@@ -83,6 +84,27 @@ describe('LiveFeed', () => {
     h.connected(true);
     expect(store.message?.id).toBe('synthetic');
     expect(reloads).toEqual(['reload']);
+    life.destroy();
+  });
+
+  it('says the stream needs a key instead of "retrying", reconnects on request, clears it once connected', () => {
+    const asked: string[][] = [];
+    const { sut, store, handlers, calls, life } = makeFeed(async (symbols) => {
+      asked.push([...symbols]);
+      return [];
+    });
+    const h = handlers();
+    h.unauthorized('A valid API key is required.');
+    expect(store.message).toEqual({
+      id: 'auth-required',
+      kind: 'error',
+      text: 'This server needs an API key to show market data.',
+    });
+    sut.reconnect();
+    expect(calls.at(-1)).toBe('reconnect');
+    expect(asked).toEqual([['AAPL', 'MSFT']]); // the stream is up: quotes come again over REST
+    h.connected(false);
+    expect(store.message).toBeNull();
     life.destroy();
   });
 

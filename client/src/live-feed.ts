@@ -2,6 +2,7 @@
 // the chart from it, says what the server says, and patches what a reconnect or conflation lost.
 import { bucketStart, type Notice, type StreamMode } from '../../src/contracts';
 import { ApiError, type MarketApi } from './api';
+import { AUTH_REQUIRED_TEXT, type Credentials } from './auth';
 import type { ChartPanel } from './chart-panel';
 import type { Lifetime } from './lifetime';
 import type { MessageId } from './messages';
@@ -16,6 +17,7 @@ const RESYNC_MS = 30_000;
 /** Cleared when the stream (re)connects: every error, and what the server said about the last connection. */
 const CLEARED_ON_CONNECT: MessageId[] = [
   'catalog-failed',
+  'auth-required',
   'stream-failed',
   'subscribe-failed',
   'quotes-failed',
@@ -36,6 +38,8 @@ export interface LiveFeedDeps {
   panel: Pick<ChartPanel, 'reload' | 'live' | 'liveStatus'>;
   sparks: Pick<SparkLoader, 'load'>;
   life: Lifetime;
+  /** The key for the stream's handshake, and where its verdict goes. */
+  credentials?: Credentials;
 }
 
 export class LiveFeed {
@@ -56,6 +60,7 @@ export class LiveFeed {
       throttleMs: this.deps.throttleMs,
       resumePoints: () => store.resumePoints(),
       handlers: this.handlers(),
+      credentials: this.deps.credentials,
     });
     this.stream = stream;
     this.deps.life.add(() => stream.close());
@@ -75,6 +80,15 @@ export class LiveFeed {
 
   setCandles(sel: CandleSelection | null): void {
     this.stream?.setCandles(sel);
+  }
+
+  /**
+   * A new key was entered: a stream that gave up on a refused key connects again with it (its
+   * acknowledgements bring fresh snapshots); a stream still up has its quotes reloaded over REST.
+   */
+  reconnect(): void {
+    this.stream?.reconnect();
+    this.resync();
   }
 
   private handlers(): StreamHandlers {
@@ -104,6 +118,8 @@ export class LiveFeed {
         if (this.everConnected) return; // the badge already says "reconnecting"
         store.showMessage('stream-failed', `Cannot open the live stream (${msg}). Retrying…`);
       },
+      // Not retried: the stream waits for reconnect(), which a new key brings.
+      unauthorized: () => store.showMessage('auth-required', AUTH_REQUIRED_TEXT),
       snapshots: (list) => {
         for (const s of list) store.applySnapshot(s, true);
       },

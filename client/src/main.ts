@@ -1,6 +1,8 @@
 // Entry point: real REST, real stream, the browser's storage, locale and time zone.
 import { createApi } from './api';
 import { startDashboard } from './app';
+import { AuthGate } from './auth';
+import { KeyStore } from './key-store';
 import { PREFS_KEY } from './preferences';
 import { createStream } from './socket';
 
@@ -28,8 +30,21 @@ async function benchDeps(count: number, rate: number) {
   };
 }
 
+// The API key lives in sessionStorage: this tab, this session, never the URL.
+const auth = new AuthGate(
+  new KeyStore(
+    (() => {
+      try {
+        return window.sessionStorage;
+      } catch {
+        return null;
+      }
+    })(),
+  ),
+);
+
 const dashboard = startDashboard(document, {
-  api: deps?.api ?? createApi('/api'),
+  api: deps?.api ?? createApi('/api', fetch.bind(globalThis), auth),
   openStream: deps?.openStream ?? createStream,
   storage:
     deps?.storage ??
@@ -40,6 +55,8 @@ const dashboard = startDashboard(document, {
         return null;
       }
     })(),
+  // Benchmark mode has no server to ask for a key.
+  auth: deps ? undefined : auth,
   mode,
   throttleMs: THROTTLE_MS,
   locale: navigator.language,

@@ -9,6 +9,8 @@ const KINDS = {
   'catalog-loading': 'info',
   /** Saved watchlist symbols the catalog no longer lists. */
   'catalog-dropped': 'info',
+  /** The server wants an API key (or refused the one sent): the key prompt asks for it. */
+  'auth-required': 'error',
   /** The stream could not be opened before it ever connected. */
   'stream-failed': 'error',
   'subscribe-failed': 'error',

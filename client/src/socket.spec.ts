@@ -2,7 +2,16 @@
 // notices of a (cluster-mode) server make of the handlers.
 import { Server, type Socket } from 'socket.io';
 import type { Notice, SubscribeRequest } from '../../src/contracts';
-import { createStream, nodeOf, type MarketStream, type StreamHandlers } from './socket';
+import { AuthGate } from './auth';
+import { KeyStore } from './key-store';
+import {
+  createStream,
+  handshakeAuth,
+  nodeOf,
+  unauthorizedReason,
+  type MarketStream,
+  type StreamHandlers,
+} from './socket';
 
 /** Resolves once `check` holds, polling; fails after `ms`. */
 async function until(check: () => boolean, ms = 5_000): Promise<void> {
@@ -18,7 +27,8 @@ function recorder() {
   const handlers: StreamHandlers = {
     connected: (reconnect) => events.push(reconnect ? 'reconnected' : 'connected'),
     disconnected: () => events.push('disconnected'),
-    connectError: () => undefined,
+    connectError: (msg) => events.push(`connect_error ${msg}`),
+    unauthorized: (msg) => events.push(`unauthorized ${msg}`),
     snapshots: () => undefined,
     unresumable: () => undefined,
     node: (node) => events.push(`node ${node}`),
@@ -39,6 +49,25 @@ describe('nodeOf', () => {
     expect(nodeOf({})).toBeNull();
     expect(nodeOf({ node: '' })).toBeNull();
     expect(nodeOf({ node: 7 })).toBeNull();
+  });
+});
+
+describe('handshakeAuth and unauthorizedReason', () => {
+  it('puts a key in the handshake as {token}, and nothing without one', () => {
+    expect(handshakeAuth('k')).toEqual({ token: 'k' });
+    expect(handshakeAuth(null)).toEqual({});
+  });
+
+  it("recognises the server's credential refusal by data.code, and only that", () => {
+    const refusal = Object.assign(new Error('fallback'), {
+      data: { code: 'UNAUTHORIZED', message: 'A valid API key is required.' },
+    });
+    expect(unauthorizedReason(refusal)).toBe('A valid API key is required.');
+    const bare = Object.assign(new Error('fallback'), { data: { code: 'UNAUTHORIZED' } });
+    expect(unauthorizedReason(bare)).toBe('fallback');
+    expect(unauthorizedReason(new Error('xhr poll error'))).toBeNull();
+    const limit = Object.assign(new Error('x'), { data: { code: 'LIMIT_EXCEEDED' } });
+    expect(unauthorizedReason(limit)).toBeNull();
   });
 });
 
@@ -127,5 +156,78 @@ describe('createStream', () => {
     ]);
     expect(s.isConnected).toBe(true);
     expect(subscribes).toHaveLength(1);
+  });
+});
+
+describe('createStream against a server that wants a key', () => {
+  const GOOD = 'test-key-0123456789abcdef';
+  let server: Server;
+  let url: string;
+  let stream: MarketStream | null = null;
+  /** The handshake's auth.token of every connection attempt, and the URLs they used. */
+  const tokens: Array<string | null> = [];
+  const urls: string[] = [];
+
+  beforeEach(async () => {
+    tokens.length = 0;
+    urls.length = 0;
+    server = new Server();
+    server.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: string }).token ?? null;
+      tokens.push(token);
+      urls.push(socket.handshake.url);
+      if (token === GOOD) return next();
+      const err = Object.assign(new Error('A valid API key is required.'), {
+        data: { code: 'UNAUTHORIZED', message: 'A valid API key is required.' },
+      });
+      next(err);
+    });
+    server.on('connection', (socket) => {
+      socket.on('subscribe', (_req: SubscribeRequest, ack: (a: unknown) => void) =>
+        ack({ ok: true, subscriptions: [], snapshot: [] }),
+      );
+    });
+    server.listen(0);
+    await until(() => server.httpServer.listening);
+    const addr = server.httpServer.address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+
+  afterEach(async () => {
+    stream?.close();
+    stream = null;
+    await new Promise((r) => server.close(() => r(undefined)));
+  });
+
+  it('reads the current key at each connect, stops on a refusal, and connects with a new key', async () => {
+    const { events, handlers } = recorder();
+    const auth = new AuthGate(new KeyStore(null));
+    stream = createStream({
+      url,
+      mode: 'full',
+      resumePoints: () => ({}),
+      handlers,
+      credentials: auth,
+    });
+    stream.setSymbols(['AAPL']);
+    await until(() => events.length === 1);
+    expect(events).toEqual(['unauthorized A valid API key is required.']);
+    expect(auth.view.state).toBe('asking');
+    // No blind retries: Socket.IO would have tried again within its 0.5 s delay.
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(tokens).toEqual([null]);
+
+    auth.submit('wrong-key');
+    stream.reconnect();
+    await until(() => events.length === 2);
+    expect(auth.view.state).toBe('refused');
+
+    auth.submit(GOOD);
+    stream.reconnect();
+    await until(() => events.includes('connected'));
+    expect(auth.view).toEqual({ state: 'open', dismissed: false, hasKey: true });
+    expect(tokens).toEqual([null, 'wrong-key', GOOD]);
+    for (const u of urls) expect(u).not.toContain('key');
+    expect(events.filter((e) => e.startsWith('connect_error'))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // The stream: the only file that knows the socket's event names. It keeps the server's
 // subscriptions equal to what the page wants, and re-establishes them (resuming by seq) on every connect.
+// The stored key goes in the handshake's `auth` (never the URL), read afresh at every (re)connect.
 import { io, type Socket } from 'socket.io-client';
 import {
   EVENTS,
@@ -14,6 +15,7 @@ import {
   type Subscription,
   type Tick,
 } from '../../src/contracts';
+import type { Credentials } from './auth';
 
 type TbSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -26,6 +28,8 @@ export interface StreamHandlers {
   connected(reconnect: boolean): void;
   disconnected(reason: string): void;
   connectError(message: string): void;
+  /** The server refused the handshake's credentials: the stream waits for `reconnect()`. */
+  unauthorized(message: string): void;
   /** Snapshots from a subscribe acknowledgement. */
   snapshots(snapshots: Snapshot[]): void;
   /** Symbols the server could not resume: reload them over REST. */
@@ -54,6 +58,8 @@ export interface StreamOptions {
   /** Last seq held per symbol, read at each reconnect. */
   resumePoints(): Record<string, number>;
   handlers: StreamHandlers;
+  /** The key for the handshake, and where the server's verdict on it goes. */
+  credentials?: Credentials;
 }
 
 export interface MarketStream {
@@ -62,6 +68,8 @@ export interface MarketStream {
   setFocus(symbol: string | null): void;
   setCandles(sel: CandleSelection | null): void;
   readonly isConnected: boolean;
+  /** Connects again if the stream gave up (its key was refused), with the key held now. */
+  reconnect(): void;
   close(): void;
 }
 
@@ -80,6 +88,18 @@ function isSnapshot(x: unknown): x is Snapshot {
   return typeof x === 'object' && x !== null && 'seq' in x && 'last' in x;
 }
 
+/** The handshake's `auth` for `token`: `{token}`, or nothing without a key. */
+export function handshakeAuth(token: string | null): { token?: string } {
+  return token ? { token } : {};
+}
+
+/** A connect_error the server sent because of the credentials (its `data.code`), with its message. */
+export function unauthorizedReason(err: Error & { data?: unknown }): string | null {
+  const data = err.data as { code?: unknown; message?: unknown } | null | undefined;
+  if (typeof data !== 'object' || data === null || data.code !== 'UNAUTHORIZED') return null;
+  return typeof data.message === 'string' && data.message ? data.message : err.message;
+}
+
 /** The serving node a subscribe acknowledgement names (cluster mode), or null. */
 export function nodeOf(ack: { node?: unknown }): string | null {
   return typeof ack.node === 'string' && ack.node.trim() !== '' ? ack.node.trim() : null;
@@ -87,10 +107,18 @@ export function nodeOf(ack: { node?: unknown }): string | null {
 
 export function createStream(opts: StreamOptions): MarketStream {
   const h = opts.handlers;
+  const creds = opts.credentials;
+  /** The key the latest handshake carried: the server's verdict is about that one. */
+  let sentToken: string | null = null;
   const socketOpts = {
     transports: ['websocket', 'polling'],
     reconnectionDelay: 500,
     reconnectionDelayMax: 3_000,
+    // A function, so each (re)connect carries the key held at that moment.
+    auth: (cb: (data: object) => void) => {
+      sentToken = creds?.token() ?? null;
+      cb(handshakeAuth(sentToken));
+    },
   };
   const socket: TbSocket = opts.url ? io(opts.url, socketOpts) : io(socketOpts);
   /** Symbols the page wants, and the ones sent to the server on this connection, with their mode. */
@@ -222,6 +250,7 @@ export function createStream(opts: StreamOptions): MarketStream {
   socket.on('connect', () => {
     const reconnect = everConnected;
     everConnected = true;
+    creds?.accepted(sentToken);
     active.clear();
     candleActive = null;
     h.connected(reconnect);
@@ -235,7 +264,15 @@ export function createStream(opts: StreamOptions): MarketStream {
     // The server let go of us deliberately (a restart, say): Socket.IO leaves that to the app.
     if (reason === 'io server disconnect' && !closed) socket.connect();
   });
-  socket.on('connect_error', (err) => h.connectError(err.message));
+  socket.on('connect_error', (err) => {
+    const refused = unauthorizedReason(err);
+    if (refused === null) return h.connectError(err.message);
+    // The same key would be refused again: stop (Socket.IO already does for a middleware refusal;
+    // this makes sure) and wait for reconnect() with a new one.
+    socket.disconnect();
+    creds?.rejected(sentToken);
+    h.unauthorized(refused);
+  });
   socket.on(EVENTS.ticks, (ticks) => h.ticks(ticks));
   socket.on(EVENTS.candles, (candles) => h.candles(candles));
   socket.on(EVENTS.notice, (notice) => {
@@ -286,6 +323,10 @@ export function createStream(opts: StreamOptions): MarketStream {
     },
     get isConnected() {
       return socket.connected;
+    },
+    reconnect() {
+      // active: Socket.IO is already retrying, and the next attempt reads the new key.
+      if (!closed && !socket.connected && !socket.active) socket.connect();
     },
     close() {
       closed = true;

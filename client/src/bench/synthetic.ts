@@ -229,6 +229,9 @@ export function synthetic(count: number, ticksPerSecond: number, conflateMs: num
       get isConnected() {
         return timer !== null;
       },
+      reconnect() {
+        // Never refused: there is no server to refuse it.
+      },
       close() {
         if (timer) clearInterval(timer);
         timer = null;
