@@ -337,6 +337,51 @@ describe('Hostile access (e2e)', () => {
     });
   });
 
+  describe('TRUST_PROXY: whose address a limit counts', () => {
+    const as = (ip: string) => ({ extraHeaders: { 'X-Forwarded-For': ip } });
+
+    it('TRUST_PROXY=0: a forged X-Forwarded-For buys neither requests nor sockets', async () => {
+      const sut = await startApp(
+        { REST_RATE_LIMIT: '2', WS_CONNECTIONS_PER_IP: '1' },
+        { fakeFeed: true },
+      );
+      try {
+        for (const ip of ['1.1.1.1', '2.2.2.2'])
+          await request(sut.url).get('/api/instruments').set('X-Forwarded-For', ip).expect(200);
+        await request(sut.url)
+          .get('/api/instruments')
+          .set('X-Forwarded-For', '3.3.3.3')
+          .expect(429);
+        await open(sut.url, as('1.1.1.1'));
+        expect((await refusal(sut.url, as('2.2.2.2'))).data?.code).toBe('LIMIT_EXCEEDED');
+      } finally {
+        await sut.close();
+      }
+    });
+
+    it('TRUST_PROXY=1: clients behind the balancer are told apart by X-Forwarded-For', async () => {
+      const sut = await startApp(
+        { REST_RATE_LIMIT: '2', WS_CONNECTIONS_PER_IP: '1', TRUST_PROXY: '1' },
+        { fakeFeed: true },
+      );
+      try {
+        const get = (ip: string) =>
+          request(sut.url).get('/api/instruments').set('X-Forwarded-For', ip);
+        await get('1.1.1.1').expect(200);
+        await get('1.1.1.1').expect(200);
+        await get('1.1.1.1').expect(429);
+        await get('2.2.2.2').expect(200);
+        // Only the last hop is believed: a client's own prefix does not change who it is.
+        await get('9.9.9.9, 1.1.1.1').expect(429);
+        await open(sut.url, as('1.1.1.1'));
+        await open(sut.url, as('2.2.2.2'));
+        expect((await refusal(sut.url, as('7.7.7.7, 1.1.1.1'))).data?.code).toBe('LIMIT_EXCEEDED');
+      } finally {
+        await sut.close();
+      }
+    });
+  });
+
   describe('limits shared through Redis (needs Redis on 127.0.0.1:6379)', () => {
     let a: TestApp;
     let b: TestApp;
