@@ -1,6 +1,6 @@
 // Who is calling: checks a bearer credential (a static API key or a JWT) once per request or
 // socket handshake, and names the caller so that rate limits follow it rather than the token.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import {
   createRemoteJWKSet,
   errors as joseErrors,
@@ -60,7 +60,8 @@ export class CredentialVerifier {
   /** Whether any credential is configured; false: the API is public. */
   readonly required: boolean;
   private readonly keyHashes: Buffer[];
-  private readonly secret?: Uint8Array;
+  // A KeyObject made once: jose would otherwise import raw bytes on every verification.
+  private readonly secret?: KeyObject;
   private readonly jwks?: JWTVerifyGetKey;
   private readonly now: () => number;
   /** token -> principal; insertion order is age, so the oldest goes first when full. */
@@ -68,7 +69,7 @@ export class CredentialVerifier {
 
   constructor(options: CredentialOptions) {
     this.keyHashes = (options.apiKeys ?? []).map(sha256);
-    this.secret = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : undefined;
+    this.secret = options.jwtSecret ? createSecretKey(Buffer.from(options.jwtSecret)) : undefined;
     this.jwks =
       options.jwks ??
       (options.jwtJwksUrl ? createRemoteJWKSet(new URL(options.jwtJwksUrl)) : undefined);
