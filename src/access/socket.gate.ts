@@ -2,7 +2,7 @@
 // limits and the credential once per connection, answered as a connect_error with data.code.
 // Nothing here runs per message or per tick.
 import { Injectable } from '@nestjs/common';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingHttpHeaders, type IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server, Socket } from 'socket.io';
 import { DomainError } from '../common/errors';
@@ -74,7 +74,8 @@ export class SocketGate {
         ),
       ),
     );
-    if (res instanceof Object && 'writeHead' in res) {
+    // A WebSocket upgrade has no ServerResponse: Engine.IO hands over a stand-in with the socket.
+    if (res instanceof ServerResponse) {
       res.writeHead(403, { 'Content-Type': 'application/json' }).end(body);
     } else {
       res.socket.end(
