@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AccessModule } from './access/access.module';
 import { HealthModule } from './health/health.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
@@ -12,6 +13,7 @@ import { StreamingModule } from './streaming/streaming.module';
 @Module({
   imports: [
     ConfigModule,
+    AccessModule,
     InstrumentsApiModule,
     MarketDataModule,
     QuotesModule,

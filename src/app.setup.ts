@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setupAccess } from './access/rest.access';
 import { AppConfig, type LogLevel, LOG_LEVELS } from './config/app-config';
 import { LeanIoAdapter } from './streaming/lean-io.adapter';
 
@@ -19,8 +20,12 @@ export function logLevels(level: LogLevel): LogLevel[] {
  * the history API's tail latency needs (bench/RESULTS.md, REST). A trailing slash is ignored,
  * as Express did.
  */
-export function createHttpAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } });
+export function createHttpAdapter(config?: Pick<AppConfig, 'trustProxy'>): FastifyAdapter {
+  return new FastifyAdapter({
+    routerOptions: { ignoreTrailingSlash: true },
+    // req.ip from X-Forwarded-For only behind that many proxies (TRUST_PROXY), else the peer.
+    trustProxy: (_address: string, hop: number) => hop < (config?.trustProxy ?? 0),
+  });
 }
 
 export async function setupApp(app: NestFastifyApplication): Promise<void> {
@@ -28,7 +33,7 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
   app.useWebSocketAdapter(new LeanIoAdapter(app));
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();
-  app.enableCors({ origin: true });
+  await setupAccess(app); // CORS and Origin, credentials, REST rate limit
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

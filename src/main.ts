@@ -44,10 +44,14 @@ async function checkStore(config: AppConfig): Promise<void> {
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
   await checkStore(config);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
-    logger: logLevels(config.logLevel),
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    createHttpAdapter(config),
+    {
+      logger: logLevels(config.logLevel),
+      abortOnError: false,
+    },
+  );
   await setupApp(app);
   await app.listen(config.port, config.host);
   const url = (await app.getUrl()).replace(/\/\/(\[::1?\]|0\.0\.0\.0|127\.0\.0\.1)/, '//localhost');

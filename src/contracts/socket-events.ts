@@ -70,7 +70,7 @@ export interface ShutdownNotice {
 /** The server is about to close this connection, and why. */
 export interface DisconnectingNotice {
   type: 'disconnecting';
-  reason: 'flood' | 'slow_consumer';
+  reason: 'flood' | 'slow_consumer' | 'credential_expired';
   message: string;
 }
 

@@ -3,16 +3,32 @@
 // that costs more heap than Socket.IO itself. Behaviour is the same: the handler's result
 // (sync or a promise) is sent as the acknowledgement. A handler's error goes to the gateway's
 // exception filter (WsExceptionFilter answers the acknowledgement); one that escapes is logged.
-import { Logger } from '@nestjs/common';
+// Every server it creates passes handshakes through the SocketGate (origin, limits, credential).
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Observable } from 'rxjs';
-import type { Socket } from 'socket.io';
+import type { Server, ServerOptions, Socket } from 'socket.io';
+import { SocketGate } from '../access/socket.gate';
 
 type Handler = MessageMappingProperties & { isAckHandledManually?: boolean };
 
 export class LeanIoAdapter extends IoAdapter {
   private readonly log = new Logger('Gateway');
+
+  constructor(private readonly app: INestApplicationContext) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const gate = this.app.get(SocketGate);
+    const server = super.createIOServer(port, {
+      ...options,
+      cors: gate.cors,
+    } as ServerOptions) as Server;
+    gate.attach(server);
+    return server;
+  }
 
   override bindMessageHandlers(
     socket: Socket,

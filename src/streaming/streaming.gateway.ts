@@ -21,7 +21,7 @@ import { SubscriptionsService } from './subscriptions.service';
 
 const KNOWN_EVENTS = new Set<string>([EVENTS.subscribe, EVENTS.unsubscribe, EVENTS.subscriptions]);
 
-@WebSocketGateway({ cors: { origin: true }, maxHttpBufferSize: 1_000_000 })
+@WebSocketGateway({ maxHttpBufferSize: 1_000_000 })
 @UseGuards(ControlRateGuard)
 @UsePipes(ControlPayloadPipe)
 @UseFilters(WsExceptionFilter)
