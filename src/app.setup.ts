@@ -4,7 +4,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Logger as PinoLogger } from 'pino';
 import { AppConfig, type LogLevel, LOG_LEVELS } from './config/app-config';
+import { httpTimeouts, registerSecurityHeaders } from './http/http-hardening';
+import { fastifyLogOptions, logRequests } from './logging/logger';
 import { LeanIoAdapter } from './streaming/lean-io.adapter';
 
 export const API_PREFIX = 'api';
@@ -17,10 +20,15 @@ export function logLevels(level: LogLevel): LogLevel[] {
 /**
  * Fastify serves the HTTP side: about twice the requests per core of Express under Nest, which
  * the history API's tail latency needs (bench/RESULTS.md, REST). A trailing slash is ignored,
- * as Express did.
+ * as Express did. Timeouts come from REQUEST_TIMEOUT_MS (defaults without a config); request
+ * lines go to `logger` when given (main.ts), nowhere otherwise (tests).
  */
-export function createHttpAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } });
+export function createHttpAdapter(config?: AppConfig, logger?: PinoLogger): FastifyAdapter {
+  return new FastifyAdapter({
+    routerOptions: { ignoreTrailingSlash: true },
+    ...httpTimeouts(config ?? new AppConfig()),
+    ...fastifyLogOptions(logger),
+  });
 }
 
 export async function setupApp(app: NestFastifyApplication): Promise<void> {
@@ -29,6 +37,8 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();
   app.enableCors({ origin: true });
+  await registerSecurityHeaders(app);
+  logRequests(app.getHttpAdapter().getInstance());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -105,7 +105,7 @@ export async function startApp(
       .useValue(feed);
   }
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
     logger: ['error'],
   });
   await setupApp(app);
