@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { AppConfig, type LogLevel, LOG_LEVELS } from './config/app-config';
 import { httpTimeouts, registerSecurityHeaders } from './http/http-hardening';
-import { fastifyLogOptions, logRequests } from './logging/logger';
+import { fastifyLogOptions, returnRequestIds } from './logging/logger';
 import { LeanIoAdapter } from './streaming/lean-io.adapter';
 
 export const API_PREFIX = 'api';
@@ -38,7 +38,7 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
   app.enableShutdownHooks();
   app.enableCors({ origin: true });
   await registerSecurityHeaders(app);
-  logRequests(app.getHttpAdapter().getInstance());
+  returnRequestIds(app.getHttpAdapter().getInstance());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Headers, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpStatus, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -65,7 +65,6 @@ export class HealthController {
   }
 
   @Get('metrics')
-  @Header('Content-Type', METRICS_CONTENT_TYPE)
   @ApiOperation({
     summary:
       'Prometheus metrics: heap, event-loop delay, clients, ticks, frames. With METRICS_TOKEN: Authorization: Bearer <token>; with METRICS_PORT: served there only',
@@ -83,8 +82,14 @@ export class HealthController {
     type: ApiErrorDto,
     description: 'METRICS_PORT is set: the metrics are served there',
   })
-  metrics(@Headers('authorization') authorization: string | undefined): Promise<string> {
+  async metrics(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
     this.metricsService.authorize(authorization);
-    return this.metricsService.metrics();
+    const body = await this.metricsService.metrics();
+    // Set here, not by @Header: a refused request is answered in JSON.
+    void reply.header('Content-Type', METRICS_CONTENT_TYPE);
+    return body;
   }
 }

@@ -5,7 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
-import type { FastifyInstance } from 'fastify';
+import {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { redactUrl, type AppConfig, type LogLevel } from '../config/app-config';
 
 const PINO_LEVELS: Record<LogLevel, LevelWithSilent> = {
@@ -71,7 +76,10 @@ export function createPinoLogger(
     pretty({
       sync: true,
       colorize: process.stdout.isTTY,
-      ignore: 'reqId',
+      // One line per entry, as Nest's own logger prints: [Context] message, a request in full.
+      messageFormat:
+        '{if context}[{context}] {end}{msg}{if method} {method} {url} {status} {ms} ms ({reqId}){end}',
+      ignore: 'context,method,url,status,ms,reqId',
       translateTime: 'SYS:HH:MM:ss.l',
     }),
   );
@@ -163,39 +171,49 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
-/** Fastify options for the logger: our instance, our request ids, our own request line. */
+/**
+ * One line per REST request, when it completes: method, URL (credentials removed), status and
+ * time, with the request id pino's child logger adds to every line of the request. Socket.IO
+ * frames are not requests: nothing per tick or per frame is logged.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {
+    // Nothing: the completion line says everything, once.
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = {
+      method: req.method,
+      url: loggedUrl(req.url),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    };
+    if (error) reply.log.error({ ...line, err: error }, 'request failed');
+    else reply.log.info(line, 'request');
+  }
+}
+
+/** Fastify options for the logger: our instance (none in tests), our request ids and lines. */
 export function fastifyLogOptions(logger: Logger | undefined): {
   loggerInstance?: Logger;
-  disableRequestLogging: true;
+  logController: LogController;
   genReqId: (req: IncomingMessage) => string;
 } {
   return {
     ...(logger ? { loggerInstance: logger } : {}),
-    disableRequestLogging: true,
+    logController: new RequestLogController(),
     genReqId: requestId,
   };
 }
 
-/**
- * Every REST response carries its request id, and is logged in one line when it completes:
- * method, URL (credentials removed), status, time. Socket.IO frames are not requests: nothing
- * per tick or per frame is logged.
- */
-export function logRequests(fastify: FastifyInstance): void {
+/** Every response carries its request id, the client's own when it sent a safe one. */
+export function returnRequestIds(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, req.id);
-    done();
-  });
-  fastify.addHook('onResponse', (req, reply, done) => {
-    req.log.info(
-      {
-        method: req.method,
-        url: loggedUrl(req.url),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
     done();
   });
 }
