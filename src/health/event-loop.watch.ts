@@ -1,7 +1,11 @@
 // Readiness of a node whose event loop stalls: a timer that fires late measures the stall, and a
 // stall past the threshold keeps /api/health/ready at 503 for a while after, so that a balancer
 // polling every few seconds sees it. Requests are not answered during the stall itself anyway.
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Readiness } from '../common/readiness';
 
 /** How often the loop is sampled: the timer's own lateness is the lag. */
@@ -46,13 +50,14 @@ export class LoopLagSampler {
 }
 
 @Injectable()
-export class EventLoopWatch implements OnModuleInit, OnApplicationShutdown {
+export class EventLoopWatch implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private remove: (() => void) | undefined;
 
   constructor(private readonly readiness: Readiness) {}
 
-  onModuleInit(): void {
+  /** From bootstrap on: the synchronous work of starting up is no stall of a serving node. */
+  onApplicationBootstrap(): void {
     const sampler = new LoopLagSampler(Date.now());
     this.timer = setInterval(() => sampler.sample(Date.now()), SAMPLE_MS);
     this.timer.unref();
