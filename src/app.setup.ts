@@ -5,17 +5,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
-import { AppConfig, type LogLevel, LOG_LEVELS } from './config/app-config';
+import { AppConfig } from './config/app-config';
 import { httpTimeouts, registerSecurityHeaders } from './http/http-hardening';
 import { fastifyLogOptions, returnRequestIds } from './logging/logger';
 import { LeanIoAdapter } from './streaming/lean-io.adapter';
 
 export const API_PREFIX = 'api';
-
-/** Nest log levels enabled for a configured LOG_LEVEL (that level and everything more severe). */
-export function logLevels(level: LogLevel): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
-}
 
 /**
  * Fastify serves the HTTP side: about twice the requests per core of Express under Nest, which
