@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsService } from '../src/health/metrics.service';
 import { CursorCodec } from '../src/quotes/cursor';
-import { startApp, type FakeFeedApp, type TestApp } from './support/app';
+import { connect, startApp, type FakeFeedApp, type TestApp } from './support/app';
 
 const CURSOR_SECRET = 'c'.repeat(40);
 const METRICS_TOKEN = 'metrics-token-0123456789';
@@ -136,6 +136,20 @@ describe('a hostile HTTP client (e2e)', () => {
     } finally {
       clearInterval(trickle);
       socket.destroy();
+    }
+  });
+
+  it('leaves an open WebSocket alone: it is no request being received', async () => {
+    const socket = await connect(app.url);
+    let disconnected = false;
+    socket.on('disconnect', () => (disconnected = true));
+    try {
+      await new Promise((r) => setTimeout(r, REQUEST_TIMEOUT_MS * 2.5));
+      expect(disconnected).toBe(false);
+      const ack = await socket.timeout(2_000).emitWithAck('subscriptions');
+      expect(ack).toMatchObject({ ok: true });
+    } finally {
+      socket.disconnect();
     }
   });
 
