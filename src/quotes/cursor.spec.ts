@@ -42,6 +42,8 @@ describe('CursorCodec', () => {
       `${body.slice(0, -2)}.${tag}`, // truncated body
       `${body}.${tag}.z`,
       `${body}.${tag}${tag}`, // too long a tag
+      `${body}.${tag}!`, // a character the decoder would skip
+      `${body}.${tag.slice(0, 11)}\n${tag.slice(11)}`,
     ]) {
       expect(() => sut.decode(bad, 'AAPL')).toThrow(InvalidPayloadError);
     }

@@ -24,6 +24,9 @@ const TAG_BYTES = 16;
 export const MIN_TIME_MS = -62_167_219_200_000; // 0000-01-01T00:00:00Z
 export const MAX_TIME_MS = 1e16; // 9999999999999999 as a double
 
+/** The tag as a cursor carries it: TAG_BYTES in unpadded base64url. */
+const TAG_TEXT = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((TAG_BYTES * 4) / 3)}}$`);
+
 const NOT_ISSUED = 'cursor was not issued by this server';
 
 function isTime(value: unknown): value is number {
@@ -59,7 +62,10 @@ export class CursorCodec {
     const dot = text.indexOf('.');
     if (dot <= 0 || dot !== text.lastIndexOf('.')) throw invalid;
     const body = text.slice(0, dot);
-    const given = Buffer.from(text.slice(dot + 1), 'base64url');
+    const tagText = text.slice(dot + 1);
+    // Node's base64url decoder skips characters it does not know: only the canonical text passes.
+    if (!TAG_TEXT.test(tagText)) throw invalid;
+    const given = Buffer.from(tagText, 'base64url');
     // Equal lengths first: timingSafeEqual throws on unequal ones, and the length is no secret.
     if (given.length !== TAG_BYTES || !timingSafeEqual(given, this.tag(body))) throw invalid;
     let parsed: unknown;
