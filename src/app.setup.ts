@@ -4,27 +4,28 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Logger as PinoLogger } from 'pino';
 import { setupAccess } from './access/rest.access';
-import { AppConfig, type LogLevel, LOG_LEVELS } from './config/app-config';
+import { AppConfig } from './config/app-config';
+import { httpTimeouts, registerSecurityHeaders } from './http/http-hardening';
+import { fastifyLogOptions, returnRequestIds } from './logging/logger';
 import { LeanIoAdapter } from './streaming/lean-io.adapter';
 
 export const API_PREFIX = 'api';
 
-/** Nest log levels enabled for a configured LOG_LEVEL (that level and everything more severe). */
-export function logLevels(level: LogLevel): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
-}
-
 /**
  * Fastify serves the HTTP side: about twice the requests per core of Express under Nest, which
  * the history API's tail latency needs (bench/RESULTS.md, REST). A trailing slash is ignored,
- * as Express did.
+ * as Express did. Timeouts come from REQUEST_TIMEOUT_MS (defaults without a config); request
+ * lines go to `logger` when given (main.ts), nowhere otherwise (tests).
  */
-export function createHttpAdapter(config?: Pick<AppConfig, 'trustProxy'>): FastifyAdapter {
+export function createHttpAdapter(config?: AppConfig, logger?: PinoLogger): FastifyAdapter {
   return new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true },
     // req.ip from X-Forwarded-For only behind that many proxies (TRUST_PROXY), else the peer.
     trustProxy: (_address: string, hop: number) => hop < (config?.trustProxy ?? 0),
+    ...httpTimeouts(config ?? new AppConfig()),
+    ...fastifyLogOptions(logger),
   });
 }
 
@@ -33,6 +34,9 @@ export async function setupApp(app: NestFastifyApplication): Promise<void> {
   app.useWebSocketAdapter(new LeanIoAdapter(app));
   app.setGlobalPrefix(API_PREFIX);
   app.enableShutdownHooks();
+  // Headers and request ids first: a request the access hooks refuse carries them too.
+  await registerSecurityHeaders(app);
+  returnRequestIds(app.getHttpAdapter().getInstance());
   await setupAccess(app); // CORS and Origin, credentials, REST rate limit
   const document = SwaggerModule.createDocument(
     app,

@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { createHttpAdapter, logLevels, setupApp } from './app.setup';
+import { createHttpAdapter, setupApp } from './app.setup';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { armHardExit } from './http/http-hardening';
+import { PinoLoggerService, createPinoLogger } from './logging/logger';
 import { StoreError } from './storage/quote-store';
 import { createQuoteStore } from './storage/storage.module';
 
@@ -43,15 +45,15 @@ async function checkStore(config: AppConfig): Promise<void> {
 
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
+  const pino = createPinoLogger(config);
+  armHardExit(config.shutdownTimeoutMs, (message) => pino.error(message));
   await checkStore(config);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
-    createHttpAdapter(config),
-    {
-      logger: logLevels(config.logLevel),
-      abortOnError: false,
-    },
+    createHttpAdapter(config, pino),
+    { bufferLogs: true, abortOnError: false },
   );
+  app.useLogger(new PinoLoggerService(pino));
   await setupApp(app);
   await app.listen(config.port, config.host);
   const url = (await app.getUrl()).replace(/\/\/(\[::1?\]|0\.0\.0\.0|127\.0\.0\.1)/, '//localhost');

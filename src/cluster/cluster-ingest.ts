@@ -15,7 +15,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { ClusterNode, ClusterView, Tick } from '../contracts';
 import { Clock } from '../common/clock';
-import { Readiness } from '../common/readiness';
+import { Readiness, StoreWriteHealth, maxWriteBacklog } from '../common/readiness';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../instruments/instruments.service';
 import { HistoryBackfill } from '../market-data/history-backfill';
@@ -386,6 +386,7 @@ export class ClusterIngest
       term: lease.term,
       flushMs: this.config.flushMs,
       symbols,
+      health: new StoreWriteHealth(this.readiness, maxWriteBacklog(this.config.tickRate)),
       onFenced: () => {
         if (this.tenure?.writer === writer) void this.resign();
       },

@@ -8,6 +8,7 @@ import { SqliteQuoteStore } from '../storage/sqlite/sqlite-quote.store';
 import { tick } from './cluster.contract';
 import { encodeTick } from './fenced-publisher';
 import type { StreamMessage } from './jetstream/jetstream-tick.consumers';
+import { Readiness, StoreWriteHealth } from '../common/readiness';
 import { StoreWriter, type DurableTicks } from './store-writer';
 
 /** AAPL's tick `seq`, all within one minute. */
@@ -121,6 +122,33 @@ describe('StoreWriter', () => {
     expect((await store.ticks('AAPL', { limit: 10, order: 'asc' })).map((t) => t.seq)).toEqual([
       1, 2, 3,
     ]);
+    write.mockRestore();
+    await sut.stop();
+  });
+
+  it('tells readiness while the store refuses its writes or it holds too many ticks', async () => {
+    const readiness = new Readiness();
+    const stream = new FakeDurable();
+    const sut = new StoreWriter(store, stream, {
+      term: 1,
+      flushMs: 3_600_000,
+      symbols: ['AAPL'],
+      onFenced: jest.fn(),
+      health: new StoreWriteHealth(readiness, 2),
+    });
+    await sut.start();
+    const write = jest.spyOn(store, 'write').mockRejectedValueOnce(new Error('connection lost'));
+    stream.deliver([aapl(1), aapl(2), aapl(3)]);
+    expect(readiness.status().waiting).toEqual([
+      'store writes behind: 3 ticks wait to be written (more than 2)',
+    ]);
+    await sut.flush();
+    expect(readiness.status().waiting).toEqual([
+      'the store refuses writes: connection lost',
+      'store writes behind: 3 ticks wait to be written (more than 2)',
+    ]);
+    await sut.flush();
+    expect(readiness.status()).toEqual({ ready: true, waiting: [] });
     write.mockRestore();
     await sut.stop();
   });

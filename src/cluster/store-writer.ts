@@ -13,6 +13,7 @@ import {
   type CandleRow,
   type QuoteStore,
 } from '../storage/quote-store';
+import type { StoreWriteHealth } from '../common/readiness';
 import { decodeBusTick } from './fenced-publisher';
 import type { Consuming, JetStreamTickConsumers } from './jetstream/jetstream-tick.consumers';
 
@@ -30,6 +31,8 @@ export interface StoreWriterOptions {
   symbols: readonly string[];
   /** The store refused a batch: a writer with a higher term has written. */
   onFenced: () => void;
+  /** Where failed writes and the backlog are reported to /api/health/ready. */
+  health?: StoreWriteHealth;
 }
 
 export class StoreWriter {
@@ -49,6 +52,7 @@ export class StoreWriter {
   private stopped = false;
   private failing = false;
   private fenced = false;
+  private unwatchBacklog: (() => void) | undefined;
   written = 0;
 
   constructor(
@@ -84,6 +88,7 @@ export class StoreWriter {
       return;
     }
     this.consuming = consuming;
+    this.unwatchBacklog = this.options.health?.watchBacklog(() => this.ticks.length);
     this.timer = setInterval(() => void this.flush(), this.options.flushMs);
     this.timer.unref();
   }
@@ -99,6 +104,8 @@ export class StoreWriter {
   private halt(): void {
     this.stopped = true;
     this.consuming?.stop();
+    this.unwatchBacklog?.();
+    this.options.health?.clear();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -140,6 +147,7 @@ export class StoreWriter {
       .write({ ticks, candles: [...rows.values()], writerTerm: this.options.term })
       .then(() => {
         ack?.();
+        this.options.health?.succeeded();
         this.written += ticks.length;
         if (this.failing) this.logger.log('Store writes again: catching up from the stream');
         this.failing = false;
@@ -153,6 +161,7 @@ export class StoreWriter {
           this.options.onFenced();
           return;
         }
+        if (!this.stopped) this.options.health?.failed(err);
         if (!this.failing) {
           this.logger.error(
             `Store write failed, will retry; the stream keeps the ticks meanwhile: ${(err as Error).message}`,

@@ -68,13 +68,14 @@ const UNAVAILABLE_ERRNOS = new Set([
 
 /**
  * Whether an error only says the store could not be reached (PostgreSQL down, restarting, or
- * the connection cut): SQLSTATE class 08 and 57P01-57P03, a socket errno, or pg's own message.
+ * the connection cut, or a statement cancelled by STATEMENT_TIMEOUT_MS): SQLSTATE class 08,
+ * 57014 and 57P01-57P03, a socket errno, or pg's own message.
  */
 export function isStoreUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (code.startsWith('08') || /^57P0[123]$/.test(code) || UNAVAILABLE_ERRNOS.has(code)) {
+    if (code.startsWith('08') || /^57(014|P0[123])$/.test(code) || UNAVAILABLE_ERRNOS.has(code)) {
       return true;
     }
   }

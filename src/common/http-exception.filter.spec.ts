@@ -71,6 +71,10 @@ describe('toErrorBody', () => {
       Object.assign(new Error('connection failure'), { code: '08006' }),
     ],
     ['a cut connection', new Error('Connection terminated unexpectedly')],
+    [
+      'a statement cancelled by STATEMENT_TIMEOUT_MS (57014)',
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+    ],
   ])('answers %s as 503 STORE_UNAVAILABLE, not a 500', (_what, error) => {
     expect(toErrorBody(error)).toMatchObject({ statusCode: 503, code: 'STORE_UNAVAILABLE' });
   });

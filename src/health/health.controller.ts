@@ -1,38 +1,31 @@
-import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpStatus, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiNotFoundResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readiness } from '../common/readiness';
 import { AppConfig } from '../config/app-config';
-import type { Registry } from 'prom-client';
 import type { ClusterView } from '../contracts';
 import { MarketDataSource } from '../market-data/market-data.source';
-import { StreamingGateway } from '../streaming/streaming.gateway';
 import { ClusterViewDto, HealthDto, ReadyDto } from './dto/health.response';
-import { createRegistry } from './metrics';
+import { ApiErrorDto } from '../common/dto/api-error.response';
+import { METRICS_CONTENT_TYPE, MetricsService } from './metrics.service';
 
 @ApiTags('health')
 @Controller()
 export class HealthController {
-  private readonly registry: Registry;
-
   constructor(
     private readonly source: MarketDataSource,
-    private readonly gateway: StreamingGateway,
     private readonly readiness: Readiness,
     private readonly config: AppConfig,
-  ) {
-    this.registry = createRegistry({
-      feed: () => source.stats(),
-      stream: () => gateway.stats(),
-    });
-    source.countClientsWith(() => gateway.stats().connectedClients);
-  }
+    private readonly metricsService: MetricsService,
+  ) {}
 
   @Get('cluster')
   @ApiOperation({
@@ -61,7 +54,7 @@ export class HealthController {
   @Get('health/ready')
   @ApiOperation({
     summary:
-      'Readiness for a load balancer: 200 once the node has caught up with the stream, 503 while it starts, catches up or drains',
+      'Readiness for a load balancer: 200 once the node has caught up with the stream, 503 (naming why) while it starts, catches up or drains, while the store refuses writes or falls behind, and after an event-loop stall',
   })
   @ApiOkResponse({ type: ReadyDto })
   @ApiServiceUnavailableResponse({ type: ReadyDto })
@@ -72,14 +65,31 @@ export class HealthController {
   }
 
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4')
-  @ApiOperation({ summary: 'Prometheus metrics: heap, event-loop delay, clients, ticks, frames' })
+  @ApiOperation({
+    summary:
+      'Prometheus metrics: heap, event-loop delay, clients, ticks, frames. With METRICS_TOKEN: Authorization: Bearer <token>; with METRICS_PORT: served there only',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({
     description: 'Prometheus text exposition format 0.0.4',
     schema: { type: 'string' },
   })
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  @ApiUnauthorizedResponse({
+    type: ApiErrorDto,
+    description: 'UNAUTHORIZED: METRICS_TOKEN is set and the request does not carry it',
+  })
+  @ApiNotFoundResponse({
+    type: ApiErrorDto,
+    description: 'METRICS_PORT is set: the metrics are served there',
+  })
+  async metrics(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    this.metricsService.authorize(authorization);
+    const body = await this.metricsService.metrics();
+    // Set here, not by @Header: a refused request is answered in JSON.
+    void reply.header('Content-Type', METRICS_CONTENT_TYPE);
+    return body;
   }
 }

@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { ClusterView, Tick } from '../contracts';
-import { Readiness } from '../common/readiness';
+import { Readiness, StoreWriteHealth, maxWriteBacklog } from '../common/readiness';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { symbolTickRate } from '../instruments/catalog';
@@ -43,6 +43,8 @@ export class MarketDataIngest
   private readonly seqs: SeqReservations;
   /** Whether this outage of the store has been reported as pausing symbols. */
   private pauseReported = false;
+  /** Tells /api/health/ready when the store refuses writes or falls behind. */
+  private readonly writeHealth: StoreWriteHealth;
   private readonly lastIssued = (symbol: string): number | undefined =>
     this.state.book.lastTick(symbol)?.seq;
 
@@ -59,6 +61,8 @@ export class MarketDataIngest
   ) {
     super();
     this.aggregator = state.aggregator;
+    this.writeHealth = new StoreWriteHealth(readiness, maxWriteBacklog(config.tickRate));
+    this.writeHealth.watchBacklog(() => this.state.unwrittenTicks.length);
     const entries = instruments.entries();
     this.seqs = new SeqReservations(
       new Map(
@@ -159,8 +163,12 @@ export class MarketDataIngest
     state.writingRows = rows;
     this.writing = this.store
       .write({ ticks, candles: [...rows.values()], reservations })
-      .then(() => this.reserved(reservations))
+      .then(() => {
+        this.writeHealth.succeeded();
+        this.reserved(reservations);
+      })
       .catch((err: unknown) => {
+        this.writeHealth.failed(err);
         this.logger.error(`Store write failed, will retry: ${(err as Error).message}`);
         this.reportPaused();
         state.unwrittenTicks = ticks.concat(state.unwrittenTicks);

@@ -6,7 +6,7 @@ import { Clock } from '../common/clock';
 import { InvalidPayloadError } from '../common/errors';
 import { InstrumentsService } from '../instruments/instruments.service';
 import { MarketDataReader } from '../market-data/market-data.reader';
-import { decodeCursor, encodeCursor } from './cursor';
+import { CursorCodec } from './cursor';
 import { DEFAULT_LIMIT, type CandlesQuery, type QuotesQuery } from './dto/history.query';
 import { ResponseCache } from './response-cache';
 
@@ -40,6 +40,16 @@ function checkRange(from: number | undefined, to: number | undefined): void {
   }
 }
 
+/**
+ * The cursor carries its range, so from/to need not be given again; given, they must be the
+ * cursor's: a page of another range under an old cursor would skip or repeat ticks.
+ */
+function sameRange(ofCursor: number | undefined, given: number | undefined, name: string): void {
+  if (given !== undefined && given !== ofCursor) {
+    throw new InvalidPayloadError([`${name} differs from the range of the cursor`]);
+  }
+}
+
 @Injectable()
 export class QuotesService {
   /** Encoded candle pages of settled ranges: history is read far more often than it is made. */
@@ -52,13 +62,16 @@ export class QuotesService {
     private readonly instruments: InstrumentsService,
     private readonly marketData: MarketDataReader,
     private readonly clock: Clock,
+    private readonly cursors: CursorCodec,
   ) {}
 
   async ticks(rawSymbol: string, query: QuotesQuery): Promise<QuotesPage> {
     const symbol = this.instruments.get(rawSymbol).symbol;
     const limit = query.limit ?? DEFAULT_LIMIT;
     if (query.cursor !== undefined) {
-      const cursor = decodeCursor(query.cursor, symbol);
+      const cursor = this.cursors.decode(query.cursor, symbol);
+      sameRange(cursor.from, query.from, 'from');
+      sameRange(cursor.to, query.to, 'to');
       return this.page(symbol, limit, cursor.from, cursor.to, cursor.afterSeq);
     }
     checkRange(query.from, query.to);
@@ -88,7 +101,7 @@ export class QuotesService {
       symbol,
       quotes,
       nextCursor: more
-        ? encodeCursor({ symbol, afterSeq: quotes[quotes.length - 1].seq, from, to })
+        ? this.cursors.encode({ symbol, afterSeq: quotes[quotes.length - 1].seq, from, to })
         : null,
     };
   }

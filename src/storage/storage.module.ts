@@ -9,7 +9,8 @@ import { SQLITE_FILE_NAME, SqliteQuoteStore, sqliteFileFromUrl } from './sqlite/
 /** The store DATABASE_URL (postgres:// or sqlite:) or else DATA_DIR selects; not yet opened. */
 export function createQuoteStore(config: AppConfig): QuoteStore {
   const url = config.databaseUrl;
-  if (url && /^postgres(ql)?:\/\//.test(url)) return new PostgresQuoteStore({ url });
+  if (url && /^postgres(ql)?:\/\//.test(url))
+    return new PostgresQuoteStore({ url, statementTimeoutMs: config.statementTimeoutMs });
   if (url?.startsWith('sqlite:')) {
     return new SqliteQuoteStore({ file: sqliteFileFromUrl(url), configuredBy: 'DATABASE_URL' });
   }

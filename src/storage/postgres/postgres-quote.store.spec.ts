@@ -2,6 +2,7 @@
 // server the suite reports itself skipped, except under CI, where it must run and fails loudly.
 import pg from 'pg';
 import { spawnSync } from 'node:child_process';
+import { isStoreUnavailable } from '../../common/errors';
 import { describeQuoteStoreContract } from '../quote-store.contract';
 import { StoreError, StoreFencedError } from '../quote-store';
 import { PostgresQuoteStore } from './postgres-quote.store';
@@ -216,6 +217,30 @@ if (reason !== undefined && !process.env.CI) {
         }
       },
     );
+
+    it('cancels a statement that waits past STATEMENT_TIMEOUT_MS, as the store being unavailable', async () => {
+      const schema = freshSchema();
+      const sut = new PostgresQuoteStore({ url: DATABASE_URL, schema, statementTimeoutMs: 200 });
+      const holder = await adminPool().connect();
+      try {
+        await sut.init();
+        await holder.query('BEGIN');
+        await holder.query(`LOCK TABLE "${schema}".ticks IN ACCESS EXCLUSIVE MODE`);
+        const started = Date.now();
+        const error = await sut.ticks('X', { order: 'asc', limit: 1 }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(Date.now() - started).toBeLessThan(2_000);
+        expect(error).toMatchObject({ code: '57014' });
+        expect(isStoreUnavailable(error)).toBe(true);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        holder.release();
+        await sut.close();
+        await dropSchema(schema);
+      }
+    });
 
     it('migrates once when two instances start together', async () => {
       const schema = freshSchema();

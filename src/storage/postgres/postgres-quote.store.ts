@@ -23,7 +23,13 @@ export interface PostgresQuoteStoreOptions {
   /** Overrides `?schema=` of the URL. Without either, tables live on the server's search_path. */
   schema?: string;
   poolSize?: number;
+  /** How long a new connection may take; short, so that a dead server fails requests fast. */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL statement_timeout of every statement (STATEMENT_TIMEOUT_MS): a query stuck on a
+   * lock or a slow server fails (SQLSTATE 57014, answered 503) instead of holding a request.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Each entry moves the schema up by one version; never edit a shipped entry, append one. */
@@ -118,7 +124,8 @@ export class PostgresQuoteStore extends QuoteStore {
     const pool = new pg.Pool({
       connectionString: this.target.connectionString,
       max: this.options.poolSize ?? 5,
-      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
+      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 3_000,
+      statement_timeout: this.options.statementTimeoutMs ?? 10_000,
       application_name: 'tickerboard',
       types,
     });
