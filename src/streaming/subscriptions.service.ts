@@ -53,12 +53,20 @@ export function checkSubscribe(dto: SubscribeDto): CheckedSubscribe {
     }
   }
   if (problems.length) throw new InvalidPayloadError(problems);
+  // In the order of `symbols`, which decides who gets the replay budget first (an object's own
+  // key order puts integer-like symbols such as 7203 first).
+  const ordered = new Map<string, number>();
+  for (const raw of dto.symbols) {
+    const symbol = raw.trim().toUpperCase();
+    const seq = resume.get(symbol);
+    if (seq !== undefined) ordered.set(symbol, seq);
+  }
   return {
     channel,
     interval: dto.interval,
     mode,
     throttleMs: dto.throttleMs ?? DEFAULT_THROTTLE_MS,
-    resume,
+    resume: ordered,
   };
 }
 
