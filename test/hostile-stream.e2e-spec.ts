@@ -3,7 +3,7 @@
 // leave well-behaved clients' guarantees (complete, ordered replays) intact.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { jest } from '@jest/globals';
-import type { Notice, SubscribeAck, Subscription, Tick } from '../src/contracts';
+import type { Notice, Snapshot, SubscribeAck, Subscription, Tick } from '../src/contracts';
 import { InstrumentsService } from '../src/instruments/instruments.service';
 import { QuoteStore } from '../src/storage/quote-store';
 import { StreamingGateway } from '../src/streaming/streaming.gateway';
@@ -150,7 +150,11 @@ describe('A large replay within budget (e2e)', () => {
     const pending = s.emitWithAck('subscribe', { symbols: ['AAPL'], resume: { AAPL: from } });
     // Live ticks keep coming while the resume is read, and while the replay is written.
     let settled = false;
-    void pending.finally(() => (settled = true));
+    let heldAtAck = -1;
+    void pending.finally(() => {
+      settled = true;
+      heldAtAck = got.length;
+    });
     while (!settled) {
       live = sut.feed.emit('AAPL').at(-1)?.seq ?? live;
       await sleep(1);
@@ -158,6 +162,10 @@ describe('A large replay within budget (e2e)', () => {
     const ack = await pending;
     if (!ack.ok) throw new Error(JSON.stringify(ack));
     expect(ack.unresumable).toBeUndefined();
+    // Every missed tick came before the acknowledgement, and no live one after its snapshot.
+    const snapshotSeq = (ack.snapshot[0] as Snapshot).seq;
+    expect(heldAtAck).toBe(snapshotSeq - from);
+    expect(got.slice(0, heldAtAck).at(-1)?.seq).toBe(snapshotSeq);
     for (let i = 0; i < 20; i++) {
       live = sut.feed.emit('AAPL', 5).at(-1)?.seq ?? live;
       await sleep(5);

@@ -1,5 +1,11 @@
 import type { LiveCandle, Notice, Tick } from '../contracts';
-import { FanOut, MAX_HELD_TICKS, REPLAY_FRAME_TICKS, type ClientSink } from './fan-out';
+import {
+  FanOut,
+  MAX_HELD_TICKS,
+  REPLAY_FRAME_TICKS,
+  REPLAY_STALL_MS,
+  type ClientSink,
+} from './fan-out';
 import { SOCKET_IO_WIRE, engineIoWebSocketFrame } from './socket-io.wire';
 
 /** The Socket.IO packet inside a frame built by engineIoWebSocketFrame. */
@@ -318,6 +324,47 @@ describe('FanOut', () => {
       sut.onTick(tick('A')); // 5
       sut.flush(25);
       expect(sink.ticks().map((t) => t.seq)).toEqual([2, 3, 4, 5]);
+    });
+
+    it('tells when every missed tick is written, and writes held live ticks only from the next flush', async () => {
+      const sut = new FanOut(roomy);
+      const sink = new FakeSink();
+      sink.buffered = 6_000_000; // too full to take anything yet
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 3, undefined, missed(2));
+      let written = false;
+      void sut.missedWritten(client).then(() => (written = true));
+      sut.onTick(tick('A')); // 3, held
+      sut.flush(0);
+      await Promise.resolve();
+      expect(written).toBe(false);
+      sink.buffered = 0;
+      sut.onTick(tick('A')); // 4, held
+      sut.flush(25);
+      await Promise.resolve();
+      expect(written).toBe(true);
+      expect(sink.tickFrames().map((f) => f.map((t) => t.seq))).toEqual([[1, 2]]);
+      sut.flush(50);
+      sut.onTick(tick('A')); // 5, live
+      sut.flush(75);
+      expect(sink.tickFrames().map((f) => f.map((t) => t.seq))).toEqual([[1, 2], [3, 4], [5]]);
+      await expect(sut.missedWritten(client)).resolves.toBeUndefined();
+    });
+
+    it('drops a socket that takes nothing of its replay for REPLAY_STALL_MS, and lets its waiter go', async () => {
+      const sut = new FanOut(roomy);
+      const sink = new FakeSink();
+      sink.buffered = 6_000_000;
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 11, undefined, missed(10));
+      const waiting = sut.missedWritten(client);
+      sut.flush(1_000);
+      sut.flush(1_000 + REPLAY_STALL_MS);
+      expect(sink.disconnected).toBeUndefined();
+      sut.flush(1_001 + REPLAY_STALL_MS);
+      expect(sink.notices.at(-1)).toMatchObject({ type: 'disconnecting', reason: 'slow_consumer' });
+      expect(sink.disconnected).toBe('slow consumer');
+      await expect(waiting).resolves.toBeUndefined();
     });
 
     it('frees a replay on unsubscribe, on re-subscribe and when the socket goes away', () => {

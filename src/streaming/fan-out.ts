@@ -64,6 +64,12 @@ export const REPLAY_FRAME_TICKS = 1_000;
  */
 export const MAX_HELD_TICKS = 10_000;
 
+/**
+ * How long a replay may wait for its socket to take more before the socket is dropped as a slow
+ * consumer: a socket that does not read must not keep a replay's ticks in memory.
+ */
+export const REPLAY_STALL_MS = 30_000;
+
 /** A follower's fromSeq while its replay is being written: every window takes the rare path. */
 const HOLDING = Number.MAX_SAFE_INTEGER;
 
@@ -86,12 +92,18 @@ class PendingReplay {
   index = 0;
   /** Live ticks appended since the replay began. */
   held = 0;
+  /** Missed ticks (those before the live ones) not written yet. */
+  missedLeft: number;
+  /** When the socket was first found too full to take more of it; undefined while it takes. */
+  stalledSince: number | undefined;
   constructor(
     readonly follower: FullFollower,
     readonly ticks: Tick[],
     /** The seq after the last tick in `ticks`: where the live stream takes over. */
     public nextSeq: number,
-  ) {}
+  ) {
+    this.missedLeft = ticks.length;
+  }
 }
 
 interface ConflatedFollower {
@@ -158,6 +170,9 @@ export class ClientState {
   readonly subs = new Map<string, SubRecord>();
   /** Replays still being written, oldest first. */
   readonly replays: PendingReplay[] = [];
+  /** Replays whose missed ticks are not all written yet, and who waits for them. */
+  missedPending = 0;
+  readonly missedWaiters: Array<() => void> = [];
   constructor(readonly sink: ClientSink) {}
 }
 
@@ -181,13 +196,18 @@ function encodeTicks(ticks: readonly Tick[], fromIndex = 0, toIndex = ticks.leng
   return out;
 }
 
-/** The replay ticks from `replay.index` that fit in one frame: a tick at least, then up to maxChars. */
+/**
+ * The replay ticks from `replay.index` that fit in one frame: a tick at least, then up to
+ * maxChars; never both missed and held live ticks, so that the acknowledgement can go between.
+ */
 function encodeReplayFrame(replay: PendingReplay, maxChars: number): string {
   const ticks = replay.ticks;
-  const end = Math.min(replay.index + REPLAY_FRAME_TICKS, ticks.length);
+  const left = replay.missedLeft > 0 ? replay.missedLeft : ticks.length - replay.index;
+  const end = replay.index + Math.min(REPLAY_FRAME_TICKS, left);
   let i = replay.index;
   let out = JSON.stringify(ticks[i++]);
   while (i < end && out.length < maxChars) out += `,${JSON.stringify(ticks[i++])}`;
+  if (replay.missedLeft > 0) replay.missedLeft -= i - replay.index;
   replay.index = i;
   return out;
 }
@@ -280,6 +300,16 @@ export class FanOut {
   }
 
   /**
+   * Resolves once every missed tick of the client's replays is written (or a replay was given
+   * up: unsubscribed, conflated, the socket gone), so that the subscribe's acknowledgement
+   * follows them. The live ticks held behind a replay are written after it, from the next flush.
+   */
+  missedWritten(client: ClientState): Promise<void> {
+    if (client.missedPending === 0) return Promise.resolve();
+    return new Promise((resolve) => client.missedWaiters.push(resolve));
+  }
+
+  /**
    * Subscribes a client to a symbol's ticks. In full mode, ticks with seq < fromSeq are not sent
    * (the snapshot or replay covered them). Replaces an existing ticks subscription of the symbol.
    *
@@ -309,6 +339,7 @@ export class FanOut {
         follower.fromSeq = HOLDING;
         follower.replay = new PendingReplay(follower, replay, fromSeq);
         client.replays.push(follower.replay);
+        client.missedPending++;
         this.replaying.add(client);
       }
     } else {
@@ -450,7 +481,7 @@ export class FanOut {
         if (!client.closed) this.slow(client, client.sink.bufferedBytes(), true);
       }
     }
-    if (this.replaying.size) for (const client of this.replaying) this.writeReplays(client);
+    if (this.replaying.size) for (const client of this.replaying) this.writeReplays(client, now);
   }
 
   /** Tells every client the server is going away. */
@@ -488,32 +519,47 @@ export class FanOut {
 
   /**
    * Writes a client's pending replays, a frame at a time, while its unsent bytes are under half
-   * the slow bound; the rest waits for a later flush. A finished replay hands its symbol over to
-   * the live stream at the seq after the last tick it wrote.
+   * the slow bound; the rest waits for a later flush (`now`: that flush's time; a replay the
+   * socket takes nothing of for REPLAY_STALL_MS drops it). Missed ticks go first, every replay's;
+   * held live ticks only from the flush after the last missed one (after the acknowledgement).
+   * A finished replay hands its symbol over to the live stream at the seq after its last tick.
    */
-  private writeReplays(client: ClientState): void {
+  private writeReplays(client: ClientState, now?: number): void {
     const sink = client.sink;
     const replays = client.replays;
     while (replays.length) {
       const buffered = sink.bufferedBytes();
+      const replay = client.missedPending > 0 ? replays.find((r) => r.missedLeft > 0)! : replays[0];
       if (buffered > this.options.maxClientBytes) {
         this.drop(client, buffered);
         return;
       }
-      if (buffered >= this.replayBelowBytes) return;
-      const replay = replays[0];
+      if (buffered >= this.replayBelowBytes) {
+        if (now === undefined) return;
+        replay.stalledSince ??= now;
+        if (now - replay.stalledSince > REPLAY_STALL_MS) this.drop(client, buffered);
+        return;
+      }
+      replay.stalledSince = undefined;
+      const missed = replay.missedLeft > 0;
       const json = encodeReplayFrame(replay, this.replayFrameChars);
       sink.write(`${this.ticksPrefix}${json}${this.suffix}`);
-      if (replay.index < replay.ticks.length) {
+      const done = replay.index === replay.ticks.length;
+      if (done) {
+        const follower = replay.follower;
+        follower.fromSeq = replay.nextSeq;
+        follower.replay = undefined;
+        replays.splice(replays.indexOf(replay), 1);
+      } else {
         // What was written no longer needs keeping.
         replay.ticks.splice(0, replay.index);
         replay.index = 0;
-        continue;
       }
-      const follower = replay.follower;
-      follower.fromSeq = replay.nextSeq;
-      follower.replay = undefined;
-      replays.shift();
+      if (missed && replay.missedLeft === 0) {
+        this.missedDone(client);
+        // The acknowledgement goes out before the next flush writes any held live tick.
+        if (client.missedPending === 0 && replays.length) return;
+      }
     }
     this.replaying.delete(client);
   }
@@ -539,6 +585,15 @@ export class FanOut {
     if (i >= 0) client.replays.splice(i, 1);
     replay.follower.replay = undefined;
     if (!client.replays.length) this.replaying.delete(client);
+    if (replay.missedLeft > 0) {
+      replay.missedLeft = 0;
+      this.missedDone(client);
+    }
+  }
+
+  private missedDone(client: ClientState): void {
+    if (--client.missedPending > 0) return;
+    for (const resolve of client.missedWaiters.splice(0)) resolve();
   }
 
   /** One frame: a part's shared packet and wire frame, or this socket's own join of several. */

@@ -135,6 +135,7 @@ export class SubscriptionsService {
     const snapshot: Array<Snapshot | LiveCandle> = [];
     const unresumable: string[] = [];
     const conflated: string[] = [];
+    const replayed: string[] = [];
     for (const symbol of symbols) {
       if (req.channel === 'candles') {
         const interval = req.interval!;
@@ -167,11 +168,25 @@ export class SubscriptionsService {
       } else {
         missed = this.resume.missed(symbol, resumeFrom, currentSeq, replays);
         if (!missed) unresumable.push(symbol);
+        else if (missed.length) replayed.push(symbol);
       }
       this.fanOut.subscribeTicks(client, symbol, req.mode, currentSeq + 1, req.throttleMs, missed);
       if (current) snapshot.push(current);
     }
     if (conflated.length) this.stillSlow(client, conflated);
+    if (replayed.length) {
+      // The protocol sends a resume's ticks before its acknowledgement; a long replay goes out
+      // as the socket drains, so the acknowledgement waits for it (this socket's later control
+      // messages wait behind it). A replay given up meanwhile (the socket fell behind and was
+      // conflated) did not deliver everything: its symbol is unresumable after all.
+      await this.fanOut.missedWritten(client);
+      if (this.fanOut.isClosed(client)) return { ok: true, subscriptions: [], snapshot: [] };
+      for (const symbol of replayed) {
+        if (this.fanOut.existing(client, { symbol, channel: 'ticks' })?.mode !== 'full') {
+          unresumable.push(symbol);
+        }
+      }
+    }
     return {
       ok: true,
       subscriptions: this.fanOut.subscriptions(client),
