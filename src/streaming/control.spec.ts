@@ -1,5 +1,5 @@
 import { InvalidPayloadError, RateLimitedError } from '../common/errors';
-import { MAX_PAYLOAD_BYTES, ControlRateLimit, parsePayload } from './control';
+import { MAX_PAYLOAD_BYTES, ControlQueue, ControlRateLimit, parsePayload } from './control';
 import { SubscribeDto } from './dto/subscribe.dto';
 
 describe('ControlRateLimit', () => {
@@ -38,5 +38,54 @@ describe('parsePayload', () => {
   it('refuses payloads over the size limit', () => {
     const big = { symbols: ['AAPL'], padding: 'x'.repeat(MAX_PAYLOAD_BYTES) };
     expect(() => parsePayload(SubscribeDto, big)).toThrow(/limit is 16384/);
+  });
+});
+
+describe('ControlQueue', () => {
+  const deferred = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+
+  it('runs the next message only once the one before it is done, in arrival order', async () => {
+    const sut = new ControlQueue();
+    const order: string[] = [];
+    const first = deferred();
+    const a = sut.run(async () => {
+      order.push('a start');
+      await first.promise;
+      order.push('a end');
+      return 'a';
+    });
+    const b = sut.run(() => {
+      order.push('b');
+      return 'b';
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['a start']);
+    first.resolve();
+    expect(await Promise.all([a, b])).toEqual(['a', 'b']);
+    expect(order).toEqual(['a start', 'a end', 'b']);
+  });
+
+  it('goes on after a message that failed, and hands its error to that message alone', async () => {
+    const sut = new ControlQueue();
+    const failed = sut.run(() => {
+      throw new RateLimitedError('no');
+    });
+    const next = sut.run(() => 'next');
+    await expect(failed).rejects.toThrow('no');
+    await expect(next).resolves.toBe('next');
+  });
+
+  it('answers RATE_LIMITED past maxQueued waiting messages, and takes more once they are done', async () => {
+    const sut = new ControlQueue(2);
+    const gate = deferred();
+    const running = [sut.run(() => gate.promise), sut.run(() => 'second')];
+    await expect(sut.run(() => 'third')).rejects.toThrow(RateLimitedError);
+    gate.resolve();
+    await Promise.all(running);
+    await expect(sut.run(() => 'later')).resolves.toBe('later');
   });
 });

@@ -1,4 +1,4 @@
-// Control-message checks: payload parsing, size limit and per-socket rate limiting.
+// Control-message checks: payload parsing, size limit, per-socket rate limiting and ordering.
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { InvalidPayloadError, RateLimitedError } from '../common/errors';
@@ -58,5 +58,40 @@ export class ControlRateLimit {
   /** True when the client keeps sending far past the limit: it is flooding, not bursting. */
   flooding(): boolean {
     return this.rejected > this.rate * 5;
+  }
+}
+
+/** Most control messages one socket may have waiting behind the one in progress. */
+export const MAX_QUEUED_CONTROL = 16;
+
+/**
+ * One socket's control messages, handled one at a time in arrival order: a subscribe that waits
+ * for store reads finishes before the next message is looked at, so concurrent subscribes cannot
+ * each pass the subscription limit, and an unsubscribe cannot overtake the subscribe before it.
+ * Past `maxQueued` waiting messages, RATE_LIMITED: the queue's memory stays bounded.
+ */
+export class ControlQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+
+  constructor(private readonly maxQueued = MAX_QUEUED_CONTROL) {}
+
+  /** Runs `task` once every message before it is done, failed or not. */
+  run<T>(task: () => T | Promise<T>): Promise<T> {
+    if (this.queued >= this.maxQueued) {
+      return Promise.reject(
+        new RateLimitedError(
+          `Too many control messages in progress: at most ${this.maxQueued} may wait per connection`,
+        ),
+      );
+    }
+    this.queued++;
+    const result = this.tail.then(task);
+    const settled = result.then(
+      () => void this.queued--,
+      () => void this.queued--,
+    );
+    this.tail = settled;
+    return result;
   }
 }

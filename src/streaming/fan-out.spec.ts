@@ -1,5 +1,11 @@
 import type { LiveCandle, Notice, Tick } from '../contracts';
-import { FanOut, REPLAY_FRAME_TICKS, type ClientSink } from './fan-out';
+import {
+  FanOut,
+  MAX_HELD_TICKS,
+  REPLAY_FRAME_TICKS,
+  REPLAY_STALL_MS,
+  type ClientSink,
+} from './fan-out';
 import { SOCKET_IO_WIRE, engineIoWebSocketFrame } from './socket-io.wire';
 
 /** The Socket.IO packet inside a frame built by engineIoWebSocketFrame. */
@@ -65,11 +71,15 @@ function tick(symbol: string, ts = 0): Tick {
   };
 }
 
+/** `n` ticks of A, as a resume would have missed them. */
+const missed = (n: number) => Array.from({ length: n }, () => tick('A'));
+
 /** Socket.IO packets without WebSocket frames: every packet goes through write(). */
 const packetsOnly = { ...SOCKET_IO_WIRE, frame: undefined };
 const options = {
   slowClientBytes: 1000,
-  maxClientBytes: 5000,
+  degradedGrowthBytes: 5000,
+  maxClientBytes: 100_000,
   degradedThrottleMs: 250,
   wire: packetsOnly,
 };
@@ -240,25 +250,228 @@ describe('FanOut', () => {
     expect(JSON.parse(frames[0].slice(1))[1]).toEqual([c(0, true), c(60_000, false)]);
   });
 
-  it('replays missed ticks as ticks packets of at most REPLAY_FRAME_TICKS, then streams after them', () => {
+  describe('replays', () => {
+    // A slow bound large enough that frames are cut by REPLAY_FRAME_TICKS, not by bytes.
+    const roomy = { ...options, slowClientBytes: 10_000_000, maxClientBytes: 20_000_000 };
+
+    it('writes missed ticks as ticks packets of at most REPLAY_FRAME_TICKS, then streams after them', () => {
+      const sut = new FanOut(roomy);
+      const sink = new FakeSink();
+      const client = sut.addClient(sink);
+      const gap = missed(REPLAY_FRAME_TICKS * 2 + 1);
+      sut.subscribeTicks(client, 'A', 'full', gap.length + 1, undefined, gap.slice());
+      sut.onTick(tick('A'));
+      sut.flush(0);
+      expect(sink.tickFrames().map((f) => f.length)).toEqual([
+        REPLAY_FRAME_TICKS,
+        REPLAY_FRAME_TICKS,
+        1,
+        1,
+      ]);
+      expect(sink.ticks().map((t) => t.seq)).toEqual(gap.map((t) => t.seq).concat(gap.length + 1));
+      expect(sut.counters.framesWritten).toBe(1);
+      expect(sut.isReplaying(client)).toBe(false);
+    });
+
+    it('writes only while the socket is under half the slow bound, holding live ticks behind the replay: in order, no gap, no duplicate', () => {
+      const sut = new FanOut(options); // slow bound 1000: frames of ~250 chars, written under 500
+      const sink = new FakeSink();
+      const client = sut.addClient(sink);
+      // Its unsent bytes grow with what is written, until the test says it read them.
+      const write = sink.write.bind(sink);
+      sink.write = (packet) => {
+        write(packet);
+        sink.buffered += packet.length;
+      };
+      const gap = missed(40);
+      sut.subscribeTicks(client, 'A', 'full', 41, undefined, gap.slice());
+      const first = sink.ticks().length;
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThan(40);
+      expect(sink.packets.every((p) => p.length < 250 + 200)).toBe(true);
+      sink.buffered = 600; // the socket has not read: nothing more, live ticks wait
+      for (let i = 0; i < 5; i++) sut.onTick(tick('A'));
+      sut.flush(0);
+      expect(sink.ticks()).toHaveLength(first);
+      expect(sut.isReplaying(client)).toBe(true);
+      sink.buffered = 0; // it read: the rest of the replay, then the held ticks
+      for (let now = 25; sut.isReplaying(client); now += 25) {
+        sut.onTick(tick('A'));
+        sut.flush(now);
+        sink.buffered = 0;
+      }
+      sut.onTick(tick('A'));
+      sut.flush(10_000);
+      const seqs = sink.ticks().map((t) => t.seq);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+      expect(seqs.at(-1)).toBe(seqs.length);
+      expect(seqs.length).toBeGreaterThan(46);
+    });
+
+    it('skips ticks of the window that came before the subscribe, and ends the replay at the seq the live stream takes over', () => {
+      const sut = new FanOut(roomy);
+      const other = sut.addClient(new FakeSink());
+      sut.subscribeTicks(other, 'A', 'full', 1);
+      const early = [tick('A'), tick('A'), tick('A')]; // seqs 1-3, in this window already
+      for (const t of early) sut.onTick(t);
+      const sink = new FakeSink();
+      sink.buffered = 10_000_000; // nothing written at subscribe
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 4, undefined, early.slice(1)); // resumed from 1
+      sut.onTick(tick('A')); // 4
+      sink.buffered = 0;
+      sut.flush(0);
+      sut.onTick(tick('A')); // 5
+      sut.flush(25);
+      expect(sink.ticks().map((t) => t.seq)).toEqual([2, 3, 4, 5]);
+    });
+
+    it('tells when every missed tick is written, and writes held live ticks only from the next flush', async () => {
+      const sut = new FanOut(roomy);
+      const sink = new FakeSink();
+      sink.buffered = 6_000_000; // too full to take anything yet
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 3, undefined, missed(2));
+      let written = false;
+      void sut.missedWritten(client).then(() => (written = true));
+      sut.onTick(tick('A')); // 3, held
+      sut.flush(0);
+      await Promise.resolve();
+      expect(written).toBe(false);
+      sink.buffered = 0;
+      sut.onTick(tick('A')); // 4, held
+      sut.flush(25);
+      await Promise.resolve();
+      expect(written).toBe(true);
+      expect(sink.tickFrames().map((f) => f.map((t) => t.seq))).toEqual([[1, 2]]);
+      sut.flush(50);
+      sut.onTick(tick('A')); // 5, live
+      sut.flush(75);
+      expect(sink.tickFrames().map((f) => f.map((t) => t.seq))).toEqual([[1, 2], [3, 4], [5]]);
+      await expect(sut.missedWritten(client)).resolves.toBeUndefined();
+    });
+
+    it('drops a socket that takes nothing of its replay for REPLAY_STALL_MS, and lets its waiter go', async () => {
+      const sut = new FanOut(roomy);
+      const sink = new FakeSink();
+      sink.buffered = 6_000_000;
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 11, undefined, missed(10));
+      const waiting = sut.missedWritten(client);
+      sut.flush(1_000);
+      sut.flush(1_000 + REPLAY_STALL_MS);
+      expect(sink.disconnected).toBeUndefined();
+      sut.flush(1_001 + REPLAY_STALL_MS);
+      expect(sink.notices.at(-1)).toMatchObject({ type: 'disconnecting', reason: 'slow_consumer' });
+      expect(sink.disconnected).toBe('slow consumer');
+      await expect(waiting).resolves.toBeUndefined();
+    });
+
+    it('frees a replay on unsubscribe, on re-subscribe and when the socket goes away', () => {
+      const sut = new FanOut(options);
+      const sink = new FakeSink();
+      sink.buffered = 800;
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 21, undefined, missed(20));
+      expect(sut.isReplaying(client)).toBe(true);
+      sut.unsubscribe(client, { symbol: 'A', channel: 'ticks' });
+      expect(sut.isReplaying(client)).toBe(false);
+      sut.subscribeTicks(client, 'B', 'full', 21, undefined, missed(20));
+      sut.subscribeTicks(client, 'B', 'conflated', 21);
+      expect(sut.isReplaying(client)).toBe(false);
+      sut.subscribeTicks(client, 'A', 'full', 41, undefined, missed(20));
+      sut.removeClient(client);
+      expect(sut.isReplaying(client)).toBe(false);
+      sink.buffered = 0;
+      sut.flush(0);
+      expect(sink.packets).toEqual([]);
+    });
+
+    it('conflates a socket whose unread replay holds back more than MAX_HELD_TICKS live ticks', () => {
+      const sut = new FanOut(roomy);
+      const sink = new FakeSink();
+      sink.buffered = 6_000_000;
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 2, undefined, missed(1));
+      for (let i = 0; i <= MAX_HELD_TICKS; i++) sut.onTick(tick('A'));
+      sut.flush(0);
+      expect(sink.notices).toEqual([
+        expect.objectContaining({ type: 'conflated', reason: 'slow_consumer', symbols: ['A'] }),
+      ]);
+      expect(sut.isReplaying(client)).toBe(false);
+      expect(sut.subscriptions(client).map((s) => s.mode)).toEqual(['conflated']);
+    });
+  });
+
+  describe('the absolute cap on unsent bytes', () => {
+    const capped = { ...options, degradedGrowthBytes: 1_000_000, maxClientBytes: 8000 };
+
+    it('disconnects a socket following candles only', () => {
+      const sut = new FanOut(capped);
+      const sink = new FakeSink();
+      sut.subscribeCandles(sut.addClient(sink), 'A', '1m');
+      sink.buffered = 8001;
+      sut.onCandles([
+        { symbol: 'A', interval: '1m', t: 0, o: 1, h: 1, l: 1, c: 1, v: 1, n: 1, closed: false },
+      ]);
+      sut.flush(0);
+      expect(sink.notices).toEqual([
+        expect.objectContaining({ type: 'disconnecting', reason: 'slow_consumer' }),
+      ]);
+      expect(sink.disconnected).toBe('slow consumer');
+      expect(sut.clientCount).toBe(0);
+    });
+
+    it('disconnects a conflated socket past the cap although its growth bound is far off', () => {
+      const sut = new FanOut(capped);
+      const sink = new FakeSink();
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'conflated', 1, 100);
+      sink.buffered = 7000;
+      sut.onTick(tick('A'));
+      sut.flush(0);
+      expect(sink.disconnected).toBeUndefined();
+      sink.buffered = 9000;
+      sut.onTick(tick('A'));
+      sut.flush(200);
+      expect(sink.disconnected).toBe('slow consumer');
+    });
+
+    it('disconnects a socket in the middle of a replay', () => {
+      const sut = new FanOut({ ...capped, slowClientBytes: 100_000 });
+      const sink = new FakeSink();
+      sink.buffered = 60_000;
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 11, undefined, missed(10));
+      sut.flush(0);
+      expect(sink.disconnected).toBe('slow consumer');
+      expect(sut.isReplaying(client)).toBe(false);
+    });
+  });
+
+  it('gives full mode back to a conflated socket only once its backlog is gone, keeping its drop bound until then', () => {
     const sut = new FanOut(options);
     const sink = new FakeSink();
     const client = sut.addClient(sink);
-    const missed = Array.from({ length: REPLAY_FRAME_TICKS * 2 + 1 }, () => tick('A'));
-    sut.replay(client, missed);
-    sut.subscribeTicks(client, 'A', 'full', missed.length + 1);
+    sut.subscribeTicks(client, 'A', 'full', 1);
+    sink.buffered = 2000;
     sut.onTick(tick('A'));
     sut.flush(0);
-    expect(sink.tickFrames().map((f) => f.length)).toEqual([
-      REPLAY_FRAME_TICKS,
-      REPLAY_FRAME_TICKS,
-      1,
-      1,
-    ]);
-    expect(sink.ticks().map((t) => t.seq)).toEqual(
-      missed.map((t) => t.seq).concat(missed.length + 1),
-    );
-    expect(sut.counters.framesWritten).toBe(1);
+    expect(sut.restore(client)).toBe(false);
+    sink.buffered = 7100; // grew by more than 5000 since conflation: a re-subscribe did not reset that
+    sut.onTick(tick('A'));
+    sut.flush(500);
+    expect(sink.disconnected).toBe('slow consumer');
+
+    const reading = new FakeSink();
+    const again = sut.addClient(reading);
+    sut.subscribeTicks(again, 'A', 'full', 1);
+    reading.buffered = 2000;
+    sut.onTick(tick('A'));
+    sut.flush(1000);
+    reading.buffered = 900;
+    expect(sut.restore(again)).toBe(true);
+    expect(sut.restore(again)).toBe(true);
   });
 
   it('reports a client closed once removed, and counts its subscriptions', () => {

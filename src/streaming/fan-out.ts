@@ -39,9 +39,14 @@ export interface FanOutWire {
 }
 
 export interface FanOutOptions {
-  /** Unsent bytes past which a socket's full subscriptions are conflated. */
+  /**
+   * Unsent bytes past which a socket's full subscriptions are conflated. Replays are written
+   * while a socket's unsent bytes are under half of it, in frames of at most a quarter of it.
+   */
   slowClientBytes: number;
   /** Growth of a conflated socket's unsent bytes past which it is disconnected. */
+  degradedGrowthBytes: number;
+  /** Unsent bytes past which a socket is disconnected, whatever its subscriptions. */
   maxClientBytes: number;
   /** Throttle applied to a slow socket's degraded subscriptions. */
   degradedThrottleMs: number;
@@ -53,10 +58,52 @@ export const DEFAULT_THROTTLE_MS = 250;
 /** Most ticks in one replay packet, so that a long resume does not make one huge frame. */
 export const REPLAY_FRAME_TICKS = 1_000;
 
+/**
+ * Live ticks a symbol's replay may hold back while the socket has not taken the replay yet;
+ * past them the socket is not keeping up, and is conflated like any slow socket.
+ */
+export const MAX_HELD_TICKS = 10_000;
+
+/**
+ * How long a replay may wait for its socket to take more before the socket is dropped as a slow
+ * consumer: a socket that does not read must not keep a replay's ticks in memory.
+ */
+export const REPLAY_STALL_MS = 30_000;
+
+/** A follower's fromSeq while its replay is being written: every window takes the rare path. */
+const HOLDING = Number.MAX_SAFE_INTEGER;
+
 interface FullFollower {
   client: ClientState;
-  /** Ticks below this seq were in the subscriber's snapshot or replay; 0 once passed. */
+  /**
+   * Ticks below this seq were in the subscriber's snapshot or replay; 0 once passed; HOLDING
+   * while `replay` is being written.
+   */
   fromSeq: number;
+  replay: PendingReplay | undefined;
+}
+
+/**
+ * A symbol's replay not yet written to its socket, followed by the live ticks held back behind
+ * it, so that the socket sees that symbol's seqs in order with no gap and no duplicate.
+ */
+class PendingReplay {
+  /** Next tick of `ticks` to write. */
+  index = 0;
+  /** Live ticks appended since the replay began. */
+  held = 0;
+  /** Missed ticks (those before the live ones) not written yet. */
+  missedLeft: number;
+  /** When the socket was first found too full to take more of it; undefined while it takes. */
+  stalledSince: number | undefined;
+  constructor(
+    readonly follower: FullFollower,
+    readonly ticks: Tick[],
+    /** The seq after the last tick in `ticks`: where the live stream takes over. */
+    public nextSeq: number,
+  ) {
+    this.missedLeft = ticks.length;
+  }
 }
 
 interface ConflatedFollower {
@@ -121,6 +168,11 @@ export class ClientState {
   backlogAtDegrade = 0;
   closed = false;
   readonly subs = new Map<string, SubRecord>();
+  /** Replays still being written, oldest first. */
+  readonly replays: PendingReplay[] = [];
+  /** Replays whose missed ticks are not all written yet, and who waits for them. */
+  missedPending = 0;
+  readonly missedWaiters: Array<() => void> = [];
   constructor(readonly sink: ClientSink) {}
 }
 
@@ -144,6 +196,22 @@ function encodeTicks(ticks: readonly Tick[], fromIndex = 0, toIndex = ticks.leng
   return out;
 }
 
+/**
+ * The replay ticks from `replay.index` that fit in one frame: a tick at least, then up to
+ * maxChars; never both missed and held live ticks, so that the acknowledgement can go between.
+ */
+function encodeReplayFrame(replay: PendingReplay, maxChars: number): string {
+  const ticks = replay.ticks;
+  const left = replay.missedLeft > 0 ? replay.missedLeft : ticks.length - replay.index;
+  const end = replay.index + Math.min(REPLAY_FRAME_TICKS, left);
+  let i = replay.index;
+  let out = JSON.stringify(ticks[i++]);
+  while (i < end && out.length < maxChars) out += `,${JSON.stringify(ticks[i++])}`;
+  if (replay.missedLeft > 0) replay.missedLeft -= i - replay.index;
+  replay.index = i;
+  return out;
+}
+
 export class FanOut {
   private readonly tickChannels = new Map<string, TickChannel>();
   private readonly candleChannels = new Map<string, CandleChannel>();
@@ -152,6 +220,15 @@ export class FanOut {
   private readonly conflatedChannels = new Set<TickChannel>();
   private readonly queue: ClientState[] = [];
   private readonly clients = new Set<ClientState>();
+  /** Clients with replays still to write; each flush writes more of them. */
+  private readonly replaying = new Set<ClientState>();
+  /** Clients whose replays held back too many live ticks during this flush. */
+  private readonly overflowed: ClientState[] = [];
+  /** Unsent bytes past which send() looks closer: the lower of the two bounds. */
+  private readonly checkBytes: number;
+  /** Unsent bytes under which a replay frame is written, and the size of one. */
+  private readonly replayBelowBytes: number;
+  private readonly replayFrameChars: number;
   /** Plain counters, read by the metrics endpoint. */
   readonly counters = { framesWritten: 0, conflatedClients: 0, droppedClients: 0 };
   private readonly ticksPrefix: string;
@@ -164,6 +241,9 @@ export class FanOut {
     this.candlesPrefix = options.wire.candlesPrefix;
     this.suffix = options.wire.suffix;
     this.frame = options.wire.frame;
+    this.checkBytes = Math.min(options.slowClientBytes, options.maxClientBytes);
+    this.replayBelowBytes = options.slowClientBytes / 2;
+    this.replayFrameChars = options.slowClientBytes / 4;
   }
 
   get clientCount(): number {
@@ -180,6 +260,7 @@ export class FanOut {
     client.closed = true;
     for (const { sub } of [...client.subs.values()]) this.unsubscribe(client, sub);
     this.clients.delete(client);
+    this.replaying.delete(client);
   }
 
   subscriptions(client: ClientState): Subscription[] {
@@ -213,20 +294,29 @@ export class FanOut {
     return client.closed;
   }
 
+  /** True while some of a client's replays are not written yet. */
+  isReplaying(client: ClientState): boolean {
+    return client.replays.length > 0;
+  }
+
   /**
-   * Writes ticks a resume missed, ahead of the live stream, as `ticks` packets of at most
-   * REPLAY_FRAME_TICKS each; call it before subscribeTicks() with fromSeq after the last one.
+   * Resolves once every missed tick of the client's replays is written (or a replay was given
+   * up: unsubscribed, conflated, the socket gone), so that the subscribe's acknowledgement
+   * follows them. The live ticks held behind a replay are written after it, from the next flush.
    */
-  replay(client: ClientState, ticks: readonly Tick[]): void {
-    for (let i = 0; i < ticks.length; i += REPLAY_FRAME_TICKS) {
-      const end = Math.min(i + REPLAY_FRAME_TICKS, ticks.length);
-      client.sink.write(`${this.ticksPrefix}${encodeTicks(ticks, i, end)}${this.suffix}`);
-    }
+  missedWritten(client: ClientState): Promise<void> {
+    if (client.missedPending === 0) return Promise.resolve();
+    return new Promise((resolve) => client.missedWaiters.push(resolve));
   }
 
   /**
    * Subscribes a client to a symbol's ticks. In full mode, ticks with seq < fromSeq are not sent
    * (the snapshot or replay covered them). Replaces an existing ticks subscription of the symbol.
+   *
+   * `replay` (full mode): the ticks a resume missed, seqs fromSeq - replay.length to fromSeq - 1,
+   * which the fan-out now owns. They are written ahead of the live stream in `ticks` packets of
+   * at most REPLAY_FRAME_TICKS, while the socket's unsent bytes allow, over this call and the
+   * next flushes; the symbol's live ticks wait behind them.
    */
   subscribeTicks(
     client: ClientState,
@@ -234,6 +324,7 @@ export class FanOut {
     mode: StreamMode,
     fromSeq: number,
     throttleMs = DEFAULT_THROTTLE_MS,
+    replay?: Tick[],
   ): void {
     const key = subscriptionKey('ticks', symbol);
     const prior = client.subs.get(key);
@@ -241,8 +332,16 @@ export class FanOut {
     const channel = this.tickChannel(symbol);
     let sub: Subscription;
     if (mode === 'full') {
-      channel.full.push({ client, fromSeq });
+      const follower: FullFollower = { client, fromSeq, replay: undefined };
+      channel.full.push(follower);
       sub = { symbol, channel: 'ticks', mode };
+      if (replay?.length) {
+        follower.fromSeq = HOLDING;
+        follower.replay = new PendingReplay(follower, replay, fromSeq);
+        client.replays.push(follower.replay);
+        client.missedPending++;
+        this.replaying.add(client);
+      }
     } else {
       let group = channel.conflated.get(throttleMs);
       if (!group) channel.conflated.set(throttleMs, (group = new ConflatedGroup(throttleMs)));
@@ -251,6 +350,7 @@ export class FanOut {
       sub = { symbol, channel: 'ticks', mode, throttleMs };
     }
     client.subs.set(key, { sub });
+    if (replay?.length && mode === 'full') this.writeReplays(client);
   }
 
   subscribeCandles(client: ClientState, symbol: string, interval: Interval): void {
@@ -278,7 +378,8 @@ export class FanOut {
     const channel = this.tickChannels.get(sub.symbol);
     if (!channel) return;
     if (record.sub.mode === 'full') {
-      swapRemove(channel.full, (f) => f.client === client);
+      const follower = swapRemove(channel.full, (f) => f.client === client);
+      if (follower?.replay) this.cancelReplay(follower.replay);
     } else {
       const group = channel.conflated.get(record.sub.throttleMs ?? DEFAULT_THROTTLE_MS);
       if (group) {
@@ -329,6 +430,10 @@ export class FanOut {
       for (let i = 0; i < full.length; i++) {
         const f = full[i];
         if (f.fromSeq > firstSeq) {
+          if (f.replay) {
+            this.hold(f.replay, window);
+            continue;
+          }
           // First window after a subscribe: skip what the snapshot or replay already gave.
           const start = window.findIndex((t) => t.seq >= f.fromSeq);
           f.fromSeq = 0;
@@ -370,6 +475,13 @@ export class FanOut {
     const queue = this.queue;
     for (let i = 0; i < queue.length; i++) this.send(queue[i]);
     queue.length = 0;
+
+    if (this.overflowed.length) {
+      for (const client of this.overflowed.splice(0)) {
+        if (!client.closed) this.slow(client, client.sink.bufferedBytes(), true);
+      }
+    }
+    if (this.replaying.size) for (const client of this.replaying) this.writeReplays(client, now);
   }
 
   /** Tells every client the server is going away. */
@@ -402,7 +514,86 @@ export class FanOut {
       client.candles.length = 0;
     }
     const buffered = sink.bufferedBytes();
-    if (buffered > this.options.slowClientBytes) this.slow(client, buffered);
+    if (buffered > this.checkBytes) this.slow(client, buffered);
+  }
+
+  /**
+   * Writes a client's pending replays, a frame at a time, while its unsent bytes are under half
+   * the slow bound; the rest waits for a later flush (`now`: that flush's time; a replay the
+   * socket takes nothing of for REPLAY_STALL_MS drops it). Missed ticks go first, every replay's;
+   * held live ticks only from the flush after the last missed one (after the acknowledgement).
+   * A finished replay hands its symbol over to the live stream at the seq after its last tick.
+   */
+  private writeReplays(client: ClientState, now?: number): void {
+    const sink = client.sink;
+    const replays = client.replays;
+    while (replays.length) {
+      const buffered = sink.bufferedBytes();
+      const replay = client.missedPending > 0 ? replays.find((r) => r.missedLeft > 0)! : replays[0];
+      if (buffered > this.options.maxClientBytes) {
+        this.drop(client, buffered);
+        return;
+      }
+      if (buffered >= this.replayBelowBytes) {
+        if (now === undefined) return;
+        replay.stalledSince ??= now;
+        if (now - replay.stalledSince > REPLAY_STALL_MS) this.drop(client, buffered);
+        return;
+      }
+      replay.stalledSince = undefined;
+      const missed = replay.missedLeft > 0;
+      const json = encodeReplayFrame(replay, this.replayFrameChars);
+      sink.write(`${this.ticksPrefix}${json}${this.suffix}`);
+      const done = replay.index === replay.ticks.length;
+      if (done) {
+        const follower = replay.follower;
+        follower.fromSeq = replay.nextSeq;
+        follower.replay = undefined;
+        replays.splice(replays.indexOf(replay), 1);
+      } else {
+        // What was written no longer needs keeping.
+        replay.ticks.splice(0, replay.index);
+        replay.index = 0;
+      }
+      if (missed && replay.missedLeft === 0) {
+        this.missedDone(client);
+        // The acknowledgement goes out before the next flush writes any held live tick.
+        if (client.missedPending === 0 && replays.length) return;
+      }
+    }
+    this.replaying.delete(client);
+  }
+
+  /** A window's live ticks of a symbol whose replay is still being written: queued behind it. */
+  private hold(replay: PendingReplay, window: readonly Tick[]): void {
+    for (let i = 0; i < window.length; i++) {
+      const tick = window[i];
+      if (tick.seq < replay.nextSeq) continue;
+      replay.ticks.push(tick);
+      replay.nextSeq = tick.seq + 1;
+      replay.held++;
+    }
+    const client = replay.follower.client;
+    if (replay.held > MAX_HELD_TICKS && !this.overflowed.includes(client)) {
+      this.overflowed.push(client);
+    }
+  }
+
+  private cancelReplay(replay: PendingReplay): void {
+    const client = replay.follower.client;
+    const i = client.replays.indexOf(replay);
+    if (i >= 0) client.replays.splice(i, 1);
+    replay.follower.replay = undefined;
+    if (!client.replays.length) this.replaying.delete(client);
+    if (replay.missedLeft > 0) {
+      replay.missedLeft = 0;
+      this.missedDone(client);
+    }
+  }
+
+  private missedDone(client: ClientState): void {
+    if (--client.missedPending > 0) return;
+    for (const resolve of client.missedWaiters.splice(0)) resolve();
   }
 
   /** One frame: a part's shared packet and wire frame, or this socket's own join of several. */
@@ -428,21 +619,21 @@ export class FanOut {
   }
 
   /**
-   * A socket that cannot keep up: conflate it first, whatever its backlog (one frame of a busy
-   * window can pass both bounds at once); disconnect it only if, conflated, its backlog still
-   * grows by maxClientBytes.
+   * A socket that cannot keep up (its backlog passed the slow bound, or `force`: its replays
+   * held back too many live ticks): past maxClientBytes unsent it is disconnected, whatever its
+   * subscriptions; otherwise it is conflated first, whatever its backlog (one frame of a busy
+   * window can pass the slow bound and the growth bound at once), and disconnected only if,
+   * conflated, its backlog still grows by degradedGrowthBytes.
    */
-  private slow(client: ClientState, buffered: number): void {
+  private slow(client: ClientState, buffered: number, force = false): void {
+    if (buffered > this.options.maxClientBytes) {
+      this.drop(client, buffered);
+      return;
+    }
+    if (!force && buffered <= this.options.slowClientBytes) return;
     if (client.degraded) {
-      if (buffered - client.backlogAtDegrade <= this.options.maxClientBytes) return;
-      client.sink.notice({
-        type: 'disconnecting',
-        reason: 'slow_consumer',
-        message: `Disconnecting: ${buffered} bytes unsent and still growing after conflation`,
-      });
-      client.sink.disconnect('slow consumer');
-      this.counters.droppedClients++;
-      this.removeClient(client);
+      if (buffered - client.backlogAtDegrade <= this.options.degradedGrowthBytes) return;
+      this.drop(client, buffered);
       return;
     }
     client.degraded = true;
@@ -465,9 +656,33 @@ export class FanOut {
     }
   }
 
-  /** Clears a client's degraded mark once it asks for full mode again. */
-  restore(client: ClientState): void {
+  private drop(client: ClientState, buffered: number): void {
+    client.sink.notice({
+      type: 'disconnecting',
+      reason: 'slow_consumer',
+      message: `Disconnecting: ${buffered} bytes unsent; this connection is not reading what it is sent`,
+    });
+    client.sink.disconnect('slow consumer');
+    this.counters.droppedClients++;
+    this.removeClient(client);
+  }
+
+  /**
+   * Whether a client that asks for full mode again may have it. A degraded client may once its
+   * backlog has fallen under the slow bound (its degraded mark is then cleared); one still
+   * backlogged stays degraded, with its drop bound unchanged, so that re-subscribing cannot
+   * save a socket that does not read from being dropped.
+   */
+  restore(client: ClientState): boolean {
+    if (!client.degraded) return true;
+    if (client.sink.bufferedBytes() > this.options.slowClientBytes) return false;
     client.degraded = false;
+    return true;
+  }
+
+  /** The throttle a degraded client's tick subscriptions get. */
+  get degradedThrottleMs(): number {
+    return this.options.degradedThrottleMs;
   }
 
   private tickChannel(symbol: string): TickChannel {

@@ -1,9 +1,8 @@
 import type { AppConfig } from '../config/app-config';
-import type { Notice, Snapshot, Tick } from '../contracts';
+import type { Snapshot, Tick } from '../contracts';
 import type { TickQuery } from '../storage/quote-store';
-import { FanOut, REPLAY_FRAME_TICKS, type ClientSink } from './fan-out';
-import { MAX_REPLAY_TICKS, ResumeService, type ResumeReader } from './resume.service';
-import { SOCKET_IO_WIRE } from './socket-io.wire';
+import type { ClientState } from './fan-out';
+import { ResumeService, type ResumeReader } from './resume.service';
 
 function tick(seq: number): Tick {
   return {
@@ -50,122 +49,138 @@ class FakeReader implements ResumeReader {
   }
 }
 
-class PacketSink implements ClientSink {
-  readonly packets: string[] = [];
-  write(packet: string): void {
-    this.packets.push(packet);
-  }
-  writeFrame(): boolean {
-    return false;
-  }
-  bufferedBytes(): number {
-    return 0;
-  }
-  notice(_notice: Notice): void {}
-  disconnect(): void {}
-  seqs(): number[] {
-    return this.packets.flatMap((p) =>
-      (JSON.parse(p.slice(1)) as [string, Tick[]])[1].map((t) => t.seq),
-    );
+/** The seqs of a replay, or undefined when there is none. */
+const seqsOf = (ticks: Tick[] | undefined) => ticks?.map((t) => t.seq);
+
+class FakeClock {
+  constructor(public t = 0) {}
+  now(): number {
+    return this.t;
   }
 }
 
-function setup(stored: Tick[], recent: Tick[], config = {} as AppConfig) {
+const limits = { maxReplayTicks: 5_000, replayTicksPerMinute: 50_000 };
+
+function setup(stored: Tick[], recent: Tick[], config: Partial<AppConfig> = {}) {
   const reader = new FakeReader(stored, recent);
-  const fanOut = new FanOut({
-    slowClientBytes: 1_000_000,
-    maxClientBytes: 4_000_000,
-    degradedThrottleMs: 250,
-    wire: SOCKET_IO_WIRE,
-  });
-  const sink = new PacketSink();
-  const client = fanOut.addClient(sink);
-  const sut = new ResumeService(reader, fanOut, config);
-  return { sut, reader, sink, client };
+  const clock = new FakeClock();
+  const sut = new ResumeService(reader, clock, { ...limits, ...config } as AppConfig);
+  // Budgets are per ClientState; the service only uses it as a key.
+  const client = {} as ClientState;
+  return { sut, reader, clock, client };
 }
 
 describe('ResumeService', () => {
   it('replays from memory alone when memory reaches back far enough, without reading the store', async () => {
-    const { sut, reader, sink, client } = setup([], range(1, 20));
-    const loaded = await sut.load(new Map([['AAPL', 10]]));
+    const { sut, reader, client } = setup([], range(1, 20));
+    const loaded = await sut.load(client, new Map([['AAPL', 10]]));
     expect(reader.queries).toEqual([]);
-    expect(sut.replay(client, 'AAPL', 10, 20, loaded)).toBe(true);
-    expect(sink.seqs()).toEqual(range(11, 20).map((t) => t.seq));
+    expect(seqsOf(sut.missed('AAPL', 10, 20, loaded))).toEqual(range(11, 20).map((t) => t.seq));
   });
 
-  it('joins stored ticks with those in memory, in packets of at most REPLAY_FRAME_TICKS', async () => {
-    const current = REPLAY_FRAME_TICKS + 600;
-    const { sut, reader, sink, client } = setup(range(1, 1000), range(901, current));
-    const loaded = await sut.load(new Map([['AAPL', 100]]));
-    expect(reader.queries).toEqual([{ afterSeq: 100, order: 'asc', limit: MAX_REPLAY_TICKS + 1 }]);
-    expect(sut.replay(client, 'AAPL', 100, current, loaded)).toBe(true);
-    expect(sink.seqs()).toEqual(range(101, current).map((t) => t.seq));
-    expect(sink.packets.every((p) => p.startsWith(SOCKET_IO_WIRE.ticksPrefix))).toBe(true);
-    expect(sink.packets).toHaveLength(2);
+  it('joins stored ticks with those in memory, reading no more than the gap', async () => {
+    const current = 1_600;
+    const { sut, reader, client } = setup(range(1, 1000), range(901, current));
+    const loaded = await sut.load(client, new Map([['AAPL', 100]]));
+    expect(reader.queries).toEqual([{ afterSeq: 100, order: 'asc', limit: current - 100 }]);
+    expect(seqsOf(sut.missed('AAPL', 100, current, loaded))).toEqual(
+      range(101, current).map((t) => t.seq),
+    );
   });
 
-  it('writes nothing and reports false when a tick in between is no longer kept', async () => {
+  it('gives nothing when a tick in between is no longer kept', async () => {
     const stored = range(1, 50).filter((t) => t.seq !== 30);
-    const { sut, sink, client } = setup(stored, range(60, 70));
-    const loaded = await sut.load(new Map([['AAPL', 10]]));
-    expect(sut.replay(client, 'AAPL', 10, 70, loaded)).toBe(false);
-    expect(sink.packets).toEqual([]);
+    const { sut, client } = setup(stored, range(60, 70));
+    const loaded = await sut.load(client, new Map([['AAPL', 10]]));
+    expect(sut.missed('AAPL', 10, 70, loaded)).toBeUndefined();
   });
 
-  it('gives up on a gap longer than MAX_REPLAY_TICKS', async () => {
-    const { sut, client } = setup(range(1, MAX_REPLAY_TICKS + 10), []);
-    const loaded = await sut.load(new Map([['AAPL', 0]]));
-    expect(loaded.get('AAPL')).toBeUndefined();
-    expect(sut.replay(client, 'AAPL', 0, MAX_REPLAY_TICKS + 10, loaded)).toBe(false);
+  it('refuses a gap longer than maxReplayTicks without reading the store', async () => {
+    const { sut, reader, client } = setup(range(1, 5_010), []);
+    const loaded = await sut.load(client, new Map([['AAPL', 0]]));
+    expect(reader.queries).toEqual([]);
+    expect(sut.missed('AAPL', 0, 5_010, loaded)).toBeUndefined();
+    const within = await sut.load(client, new Map([['AAPL', 10]]));
+    expect(sut.missed('AAPL', 10, 5_010, within)).toHaveLength(5_000);
   });
 
-  it('refuses a resume point from the future, and writes nothing when nothing was missed', async () => {
-    const { sut, sink, client } = setup([], range(1, 20));
-    const loaded = await sut.load(new Map([['AAPL', 20]]));
-    expect(sut.replay(client, 'AAPL', 20, 20, loaded)).toBe(true);
-    expect(sut.replay(client, 'AAPL', 25, 20, await sut.load(new Map([['AAPL', 25]])))).toBe(false);
-    expect(sink.packets).toEqual([]);
+  it("refuses resumes past what is left of the socket's per-minute budget, reading none of them", async () => {
+    const { sut, reader, clock, client } = setup(range(1, 5_000), [], {
+      replayTicksPerMinute: 6_000,
+    });
+    // 4,000 + 3,000 > 6,000: the second symbol does not fit, a smaller third one does.
+    const loaded = await sut.load(
+      client,
+      new Map([
+        ['AAPL', 1_000],
+        ['MSFT', 2_000],
+        ['NVDA', 4_000],
+      ]),
+    );
+    expect(reader.queries.map((q) => q.afterSeq)).toEqual([1_000, 4_000]);
+    expect(sut.missed('AAPL', 1_000, 5_000, loaded)).toHaveLength(4_000);
+    expect(sut.missed('MSFT', 2_000, 5_000, loaded)).toBeUndefined();
+    expect(sut.missed('NVDA', 4_000, 5_000, loaded)).toHaveLength(1_000);
+    // Spent for this socket: another socket has its own budget, and this one refills by the minute.
+    const other = {} as ClientState;
+    expect(
+      sut.missed('MSFT', 2_000, 5_000, await sut.load(other, new Map([['MSFT', 2_000]]))),
+    ).toHaveLength(3_000);
+    expect(
+      sut.missed('MSFT', 2_000, 5_000, await sut.load(client, new Map([['MSFT', 2_000]]))),
+    ).toBeUndefined();
+    clock.t = 30_000;
+    expect(
+      sut.missed('MSFT', 2_000, 5_000, await sut.load(client, new Map([['MSFT', 2_000]]))),
+    ).toHaveLength(3_000);
+  });
+
+  it('refuses a resume point from the future without a read, and gives [] when nothing was missed', async () => {
+    const { sut, reader, client } = setup(range(1, 5), range(6, 20));
+    const loaded = await sut.load(client, new Map([['AAPL', 20]]));
+    expect(sut.missed('AAPL', 20, 20, loaded)).toEqual([]);
+    const future = await sut.load(client, new Map([['AAPL', 25]]));
+    expect(sut.missed('AAPL', 25, 20, future)).toBeUndefined();
+    expect(reader.queries).toEqual([]);
   });
 
   it('reports a resume across seqs a crash skipped as unresumable, and replays after them', async () => {
     // Stored 1..50; seqs 51..80 were reserved by a run that crashed; this run issues 81 on.
     const stored = range(1, 50);
     for (const lastSeq of [30, 50, 65]) {
-      const { sut, sink, client } = setup(stored, range(81, 90));
-      const loaded = await sut.load(new Map([['AAPL', lastSeq]]));
-      expect(sut.replay(client, 'AAPL', lastSeq, 90, loaded)).toBe(false);
-      expect(sink.packets).toEqual([]);
+      const { sut, client } = setup(stored, range(81, 90));
+      const loaded = await sut.load(client, new Map([['AAPL', lastSeq]]));
+      expect(sut.missed('AAPL', lastSeq, 90, loaded)).toBeUndefined();
     }
-    const { sut, sink, client } = setup(stored, range(81, 90));
-    expect(sut.replay(client, 'AAPL', 84, 90, await sut.load(new Map([['AAPL', 84]])))).toBe(true);
-    expect(sink.seqs()).toEqual([85, 86, 87, 88, 89, 90]);
+    const { sut, client } = setup(stored, range(81, 90));
+    const loaded = await sut.load(client, new Map([['AAPL', 84]]));
+    expect(seqsOf(sut.missed('AAPL', 84, 90, loaded))).toEqual([85, 86, 87, 88, 89, 90]);
   });
 
   describe('in cluster mode, on a node a moment behind the one the client was on', () => {
-    const cluster = { natsUrl: 'nats://127.0.0.1:4222' } as AppConfig;
+    const cluster = { natsUrl: 'nats://127.0.0.1:4222' };
 
     it('waits for the ticks the client saw, then replays them', async () => {
-      const { sut, reader, sink, client } = setup([], range(1, 20), cluster);
+      const { sut, reader, client } = setup([], range(1, 20), cluster);
       setTimeout(() => reader.arrive(range(21, 25)), 100);
-      const loaded = await sut.load(new Map([['AAPL', 24]]));
-      expect(sut.replay(client, 'AAPL', 24, 25, loaded)).toBe(true);
-      expect(sink.seqs()).toEqual([25]);
+      const loaded = await sut.load(client, new Map([['AAPL', 24]]));
+      expect(seqsOf(sut.missed('AAPL', 24, 25, loaded))).toEqual([25]);
     });
 
     it('answers after about a second when the node does not catch up', async () => {
       const { sut, client } = setup([], range(1, 20), cluster);
       const started = Date.now();
-      const loaded = await sut.load(new Map([['AAPL', 30]]));
+      const loaded = await sut.load(client, new Map([['AAPL', 30]]));
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      expect(sut.replay(client, 'AAPL', 30, 20, loaded)).toBe(false);
+      expect(sut.missed('AAPL', 30, 20, loaded)).toBeUndefined();
     });
   });
 
   it('does not wait in one process: a client ahead of the server saw ticks a crash lost', async () => {
     const { sut, client } = setup([], range(1, 20));
     const started = Date.now();
-    const loaded = await sut.load(new Map([['AAPL', 30]]));
+    const loaded = await sut.load(client, new Map([['AAPL', 30]]));
     expect(Date.now() - started).toBeLessThan(500);
-    expect(sut.replay(client, 'AAPL', 30, 20, loaded)).toBe(false);
+    expect(sut.missed('AAPL', 30, 20, loaded)).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
-// The Socket.IO gateway: control messages in, acknowledgements out. FanOutPump drives the stream.
+// The Socket.IO gateway: control messages in, one at a time per socket; acknowledgements out.
+// FanOutPump drives the stream.
 import { UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
@@ -11,6 +12,7 @@ import {
 import { EVENTS, type SubscribeOk, type SubscriptionsOk } from '../contracts';
 import { InvalidPayloadError } from '../common/errors';
 import { WsExceptionFilter, toAckError } from '../common/ws-exception.filter';
+import { ControlQueue } from './control';
 import { ControlPayloadPipe } from './control-payload.pipe';
 import { ControlRateGuard } from './control-rate.guard';
 import { SubscribeDto, UnsubscribeDto } from './dto/subscribe.dto';
@@ -38,6 +40,7 @@ export class StreamingGateway implements OnGatewayConnection, OnGatewayDisconnec
 
   handleConnection(socket: StreamingSocket): void {
     socket.data.client = this.fanOut.addClient(new SocketSink(socket));
+    socket.data.control = new ControlQueue();
     socket.onAny(this.onAnyEvent);
   }
 
@@ -62,16 +65,21 @@ export class StreamingGateway implements OnGatewayConnection, OnGatewayDisconnec
   }
 
   @SubscribeMessage(EVENTS.subscriptions)
-  list(@ConnectedSocket() socket: StreamingSocket): SubscriptionsOk {
-    return { ok: true, subscriptions: this.subscriptions.list(socket.data.client) };
+  list(@ConnectedSocket() socket: StreamingSocket): Promise<SubscriptionsOk> {
+    const { client, control } = socket.data;
+    return control.run(() => ({ ok: true, subscriptions: this.subscriptions.list(client) }));
   }
 
   @SubscribeMessage(EVENTS.unsubscribe)
   unsubscribe(
     @ConnectedSocket() socket: StreamingSocket,
     @MessageBody() dto: UnsubscribeDto,
-  ): SubscriptionsOk {
-    return { ok: true, subscriptions: this.subscriptions.unsubscribe(socket.data.client, dto) };
+  ): Promise<SubscriptionsOk> {
+    const { client, control } = socket.data;
+    return control.run(() => ({
+      ok: true,
+      subscriptions: this.subscriptions.unsubscribe(client, dto),
+    }));
   }
 
   @SubscribeMessage(EVENTS.subscribe)
@@ -79,6 +87,7 @@ export class StreamingGateway implements OnGatewayConnection, OnGatewayDisconnec
     @ConnectedSocket() socket: StreamingSocket,
     @MessageBody() dto: SubscribeDto,
   ): Promise<SubscribeOk> {
-    return this.subscriptions.subscribe(socket.data.client, dto);
+    const { client, control } = socket.data;
+    return control.run(() => this.subscriptions.subscribe(client, dto));
   }
 }

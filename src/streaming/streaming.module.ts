@@ -19,7 +19,8 @@ import { SubscriptionsService } from './subscriptions.service';
       useFactory: (config: AppConfig) =>
         new FanOut({
           slowClientBytes: config.slowClientBytes,
-          maxClientBytes: config.slowClientBytes * 4,
+          degradedGrowthBytes: config.slowClientBytes * 4,
+          maxClientBytes: config.maxClientBytes,
           degradedThrottleMs: DEFAULT_THROTTLE_MS,
           wire: SOCKET_IO_WIRE,
         }),

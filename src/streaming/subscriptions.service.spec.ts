@@ -36,6 +36,14 @@ describe('checkSubscribe', () => {
     ]);
   });
 
+  it('orders resume points as symbols lists them, which is the order the replay budget is spent in', () => {
+    const { resume } = checkSubscribe({
+      symbols: ['MSFT', '7203', 'aapl'],
+      resume: { AAPL: 1, MSFT: 2, 7203: 3 },
+    });
+    expect([...resume.keys()]).toEqual(['MSFT', '7203', 'AAPL']);
+  });
+
   it('keys resume points by upper-cased symbol, and checks each against symbols', () => {
     expect(checkSubscribe({ symbols: [' aapl'], resume: { aapl: 7 } }).resume).toEqual(
       new Map([['AAPL', 7]]),

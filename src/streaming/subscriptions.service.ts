@@ -1,7 +1,7 @@
 // What a connection follows: subscribe (checked, resumed and snapshotted at one instant),
 // unsubscribe and the list, over the fan-out engine.
 import { Inject, Injectable } from '@nestjs/common';
-import type { LiveCandle, Snapshot, SubscribeOk, Subscription } from '../contracts';
+import type { LiveCandle, Snapshot, SubscribeOk, Subscription, Tick } from '../contracts';
 import { InvalidPayloadError, LimitExceededError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../instruments/instruments.service';
@@ -53,12 +53,20 @@ export function checkSubscribe(dto: SubscribeDto): CheckedSubscribe {
     }
   }
   if (problems.length) throw new InvalidPayloadError(problems);
+  // In the order of `symbols`, which decides who gets the replay budget first (an object's own
+  // key order puts integer-like symbols such as 7203 first).
+  const ordered = new Map<string, number>();
+  for (const raw of dto.symbols) {
+    const symbol = raw.trim().toUpperCase();
+    const seq = resume.get(symbol);
+    if (seq !== undefined) ordered.set(symbol, seq);
+  }
   return {
     channel,
     interval: dto.interval,
     mode,
     throttleMs: dto.throttleMs ?? DEFAULT_THROTTLE_MS,
-    resume,
+    resume: ordered,
   };
 }
 
@@ -115,13 +123,19 @@ export class SubscriptionsService {
     symbols: string[],
     req: CheckedSubscribe,
   ): Promise<SubscribeOk> {
+    // A socket conflated for slowness gets full mode back only once its backlog is gone; until
+    // then it stays conflated (and its resumes unanswered), so re-subscribing cannot reset the
+    // bound that drops a socket that does not read.
+    const slow = req.channel === 'ticks' && req.mode === 'full' && !this.fanOut.restore(client);
     // Store reads first; everything after them runs without yielding, so no tick slips between
     // a snapshot and the stream.
-    const replays = await this.resume.load(req.resume);
+    const replays = slow ? new Map() : await this.resume.load(client, req.resume);
     if (this.fanOut.isClosed(client)) return { ok: true, subscriptions: [], snapshot: [] };
 
     const snapshot: Array<Snapshot | LiveCandle> = [];
     const unresumable: string[] = [];
+    const conflated: string[] = [];
+    const replayed: string[] = [];
     for (const symbol of symbols) {
       if (req.channel === 'candles') {
         const interval = req.interval!;
@@ -135,17 +149,43 @@ export class SubscriptionsService {
       const currentSeq = current?.seq ?? 0;
       const existing = this.fanOut.existing(client, { symbol, channel: 'ticks' });
       const resumeFrom = req.resume.get(symbol);
+      if (slow) {
+        if (resumeFrom !== undefined) unresumable.push(symbol);
+        conflated.push(symbol);
+        if (existing?.mode !== 'conflated') {
+          const throttleMs = this.fanOut.degradedThrottleMs;
+          this.fanOut.subscribeTicks(client, symbol, 'conflated', currentSeq + 1, throttleMs);
+        }
+        if (current) snapshot.push(current);
+        continue;
+      }
+      let missed: Tick[] | undefined;
       if (resumeFrom === undefined) {
         const unchanged =
           existing?.mode === req.mode &&
           (req.mode === 'full' || existing.throttleMs === req.throttleMs);
         if (unchanged) continue;
-      } else if (!this.resume.replay(client, symbol, resumeFrom, currentSeq, replays)) {
-        unresumable.push(symbol);
+      } else {
+        missed = this.resume.missed(symbol, resumeFrom, currentSeq, replays);
+        if (!missed) unresumable.push(symbol);
+        else if (missed.length) replayed.push(symbol);
       }
-      if (req.mode === 'full') this.fanOut.restore(client);
-      this.fanOut.subscribeTicks(client, symbol, req.mode, currentSeq + 1, req.throttleMs);
+      this.fanOut.subscribeTicks(client, symbol, req.mode, currentSeq + 1, req.throttleMs, missed);
       if (current) snapshot.push(current);
+    }
+    if (conflated.length) this.stillSlow(client, conflated);
+    if (replayed.length) {
+      // The protocol sends a resume's ticks before its acknowledgement; a long replay goes out
+      // as the socket drains, so the acknowledgement waits for it (this socket's later control
+      // messages wait behind it). A replay given up meanwhile (the socket fell behind and was
+      // conflated) did not deliver everything: its symbol is unresumable after all.
+      await this.fanOut.missedWritten(client);
+      if (this.fanOut.isClosed(client)) return { ok: true, subscriptions: [], snapshot: [] };
+      for (const symbol of replayed) {
+        if (this.fanOut.existing(client, { symbol, channel: 'ticks' })?.mode !== 'full') {
+          unresumable.push(symbol);
+        }
+      }
     }
     return {
       ok: true,
@@ -154,5 +194,17 @@ export class SubscriptionsService {
       ...(unresumable.length ? { unresumable } : {}),
       ...(this.config.natsUrl ? { node: this.config.nodeId } : {}),
     };
+  }
+
+  /** Tells a socket still backlogged why its full subscribe was made conflated. */
+  private stillSlow(client: ClientState, symbols: string[]): void {
+    const throttleMs = this.fanOut.degradedThrottleMs;
+    client.sink.notice({
+      type: 'conflated',
+      reason: 'slow_consumer',
+      message: `This connection still has ${client.sink.bufferedBytes()} bytes unsent: ${symbols.length} subscription(s) stay conflated at ${throttleMs} ms, without resume. Read what was sent, then subscribe again with mode 'full' and resume.`,
+      symbols: symbols.sort(),
+      throttleMs,
+    });
   }
 }
