@@ -630,7 +630,7 @@ describe(`REST fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
         const problem = answerProblem(c, answer);
         if (problem) fail(`${problem} <- ${describeCase(c)}`);
       }),
-      1500,
+      5000,
     );
   }, 240_000);
 
@@ -669,7 +669,7 @@ describe(`REST fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
         if ((body.quotes ?? body.candles ?? []).length > p.limit)
           fail(`more than limit=${p.limit} rows <- ${pathOf(c)}`);
       }),
-      250,
+      400,
     );
   }, 120_000);
 
@@ -726,7 +726,7 @@ describe(`REST fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
         if (p)
           fail(`${status}: ${p}: ${text1.slice(0, 200)} <- ${JSON.stringify(text.slice(0, 120))}`);
       }),
-      60,
+      100,
     );
   }, 60_000);
 

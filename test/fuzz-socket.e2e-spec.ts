@@ -116,6 +116,7 @@ function nested(depth: number, kind: 'array' | 'object'): unknown {
 /** Payloads that attack the parser and the validator rather than the fields. */
 const oddPayload: fc.Arbitrary<unknown> = fc.oneof(
   anyValue,
+  // Nested up to FUZZ_DEPTH levels (2000: within 16 KB, and past what a recursive walk survives).
   fc
     .tuple(
       fc.integer({ min: 1, max: Number(process.env.FUZZ_DEPTH ?? 2000) }),
@@ -363,7 +364,7 @@ describe(`Socket fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
           if (p) return fail(`${p} <- ${describeMsg(m)}`);
         }
       }),
-      400,
+      1500,
     );
   }, 240_000);
 
@@ -451,7 +452,7 @@ describe(`Socket fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
             `server stopped answering: ${String(list)} <- raw ${JSON.stringify(packets).slice(0, 300)}`,
           );
       }),
-      150,
+      300,
     );
   }, 120_000);
 
@@ -507,7 +508,7 @@ describe(`Socket fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
         s.disconnect();
         if (outcome) fail(`${outcome} <- ${JSON.stringify(h).slice(0, 300)}`);
       }),
-      100,
+      150,
     );
   }, 120_000);
 

@@ -25,7 +25,8 @@ export function fuzzParams(numRuns: number): fc.Parameters<unknown> {
 
 /**
  * FUZZ_COLLECT=1 runs every case and prints each distinct problem instead of stopping (and
- * shrinking) at the first: a survey of what is wrong, for a person to read.
+ * shrinking) at the first: a survey of what is wrong, for a person to read (FUZZ_MSG=<chars>
+ * shows more of each example).
  */
 const COLLECT = process.env.FUZZ_COLLECT === '1';
 const collected = new Map<string, { count: number; example: string }>();
@@ -57,8 +58,15 @@ export async function check<T>(prop: fc.IAsyncProperty<T>, numRuns: number): Pro
   }
   if (details.failed) {
     const error = details.errorInstance;
+    let report: string;
+    try {
+      report = fc.defaultReportMessage(details);
+    } catch {
+      // fast-check's printer recurses: a payload nested 2000 deep is printed here instead.
+      report = `Counterexample: ${String(JSON.stringify(details.counterexample)).slice(0, 2000)}`;
+    }
     throw new Error(
-      `${fc.defaultReportMessage(details)}\nGot: ${error instanceof Error ? error.stack : String(error)}\nReplay: FUZZ_SEED=${FUZZ_SEED} (seed ${details.seed}, path "${details.counterexamplePath}")`,
+      `${report}\nGot: ${error instanceof Error ? error.stack : String(error)}\nReplay: FUZZ_SEED=${FUZZ_SEED} (seed ${details.seed}, path "${details.counterexamplePath}")`,
     );
   }
 }
