@@ -14,6 +14,7 @@ import {
   ackErrorProblem,
   check,
   fail,
+  note,
   heapUsed,
   hostileKey,
   symbolish,
@@ -315,7 +316,9 @@ describe(`Socket fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
     );
     // A minute of history to resume from, then a live feed under the fuzzing.
     sut.catchUp(500);
-    ticking = setInterval(() => sut.feed.tickAll(), 50);
+    // A few symbols only: every symbol's recent-ticks ring (2048 ticks) filling up would
+    // otherwise dominate the heap figure below.
+    ticking = setInterval(() => ['AAPL', 'BTCUSD', 'EURUSD'].forEach((s) => sut.feed.emit(s)), 50);
     socket = await open();
     heapBefore = heapUsed();
   });
@@ -364,7 +367,7 @@ describe(`Socket fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
           if (p) return fail(`${p} <- ${describeMsg(m)}`);
         }
       }),
-      1500,
+      5000,
     );
   }, 240_000);
 
@@ -452,7 +455,7 @@ describe(`Socket fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
             `server stopped answering: ${String(list)} <- raw ${JSON.stringify(packets).slice(0, 300)}`,
           );
       }),
-      300,
+      600,
     );
   }, 120_000);
 
@@ -508,7 +511,7 @@ describe(`Socket fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
         s.disconnect();
         if (outcome) fail(`${outcome} <- ${JSON.stringify(h).slice(0, 300)}`);
       }),
-      150,
+      400,
     );
   }, 120_000);
 
@@ -516,6 +519,8 @@ describe(`Socket fuzzing (e2e, FUZZ_SEED=${FUZZ_SEED})`, () => {
     expect(watch.problems()).toEqual([]);
     // Generous: the heap holds the test's own garbage and the clients' buffers as well as the
     // server's, and Jest does not always let a GC be forced.
-    expect(heapUsed() - heapBefore).toBeLessThan(96 * MiB);
+    const grown = heapUsed() - heapBefore;
+    note(`heap grew ${(grown / MiB).toFixed(1)} MiB over the run`);
+    expect(grown).toBeLessThan(64 * MiB);
   });
 });

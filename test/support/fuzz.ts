@@ -31,13 +31,19 @@ export function fuzzParams(numRuns: number): fc.Parameters<unknown> {
 const COLLECT = process.env.FUZZ_COLLECT === '1';
 const collected = new Map<string, { count: number; example: string }>();
 
+/** A figure worth reading in a survey run (FUZZ_COLLECT=1); silent otherwise. */
+export function note(message: string): void {
+  if (COLLECT) console.log(`FUZZ_SEED=${FUZZ_SEED}: ${message}`);
+}
+
 /** Reports a problem found by a property: throws, or records it under FUZZ_COLLECT=1. */
 export function fail(message: string): void {
   if (!COLLECT) throw new Error(message);
   // Cases differ in their values; the problem's kind is what is left without digits and quotes.
   const kind = message
-    .replace(/"[^"]*"|'[^']*'|\d+/g, '_')
     .replace(/ <- .*$/s, '')
+    .replace(/[{[].*$/s, '')
+    .replace(/\d+/g, '_')
     .slice(0, 160);
   const seen = collected.get(kind);
   if (seen) seen.count++;
