@@ -460,8 +460,16 @@ function single(c: RestCase, key: string): string | undefined {
   return values.length === 1 && !c.raw.includes(key) ? values[0][1] : undefined;
 }
 
+/** The ECMAScript time range: a time parameter outside it names no instant. */
+const MAX_TIME_MS = 8.64e15;
+
 function successProblem(c: RestCase, body: unknown): string | undefined {
   if (!isObj(body)) return 'body is not an object';
+  for (const key of ['from', 'to']) {
+    const value = single(c, key)?.trim();
+    if (value !== undefined && /^\d+$/.test(value) && Number(value) > MAX_TIME_MS)
+      return `${key}=${value} accepted, past the last instant a date can name`;
+  }
   // An empty symbol leaves /api/instruments/, the list (a trailing slash is ignored).
   const route =
     c.route === 'instrument' && enc(c.symbol) === '' && !c.raw ? 'instruments' : c.route;
