@@ -3,12 +3,17 @@
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** ECMAScript's time range, ±1e8 days around 1970: a number past it names no instant. */
+const MAX_TIME_MS = 8.64e15;
+
+const inRange = (ms: number) => (Math.abs(ms) <= MAX_TIME_MS ? ms : NaN);
+
 /** Epoch ms for "1767225600000" or "2026-01-01T00:00:00Z"; a date-time without an offset is UTC. NaN if neither. */
 export function parseTimeParam(raw: unknown): number {
-  if (typeof raw === 'number') return Number.isSafeInteger(raw) ? raw : NaN;
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) ? inRange(raw) : NaN;
   if (typeof raw !== 'string') return NaN;
   const text = raw.trim();
-  if (/^\d{1,16}$/.test(text)) return Number(text);
+  if (/^\d{1,16}$/.test(text)) return inRange(Number(text));
   const m = ISO.exec(text);
   if (!m) return NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0', zone] = m;
