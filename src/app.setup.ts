@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { setupAccess } from './access/rest.access';
 import { AppConfig } from './config/app-config';
-import { httpTimeouts, registerSecurityHeaders } from './http/http-hardening';
+import { httpErrorHandling, httpTimeouts, registerSecurityHeaders } from './http/http-hardening';
 import { fastifyLogOptions, returnRequestIds } from './logging/logger';
 import { LeanIoAdapter } from './streaming/lean-io.adapter';
 
@@ -25,6 +25,7 @@ export function createHttpAdapter(config?: AppConfig, logger?: PinoLogger): Fast
     // req.ip from X-Forwarded-For only behind that many proxies (TRUST_PROXY), else the peer.
     trustProxy: (_address: string, hop: number) => hop < (config?.trustProxy ?? 0),
     ...httpTimeouts(config ?? new AppConfig()),
+    ...httpErrorHandling,
     ...fastifyLogOptions(logger),
   });
 }

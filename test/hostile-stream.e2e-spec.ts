@@ -1,12 +1,14 @@
 // Hostile clients on the socket stream: resume bombs, a socket that never reads and keeps
-// re-subscribing, concurrent subscribes past the limit. Each must cost the server little and
+// re-subscribing, concurrent subscribes past the limit, an oversized message. Each must cost the server little and
 // leave well-behaved clients' guarantees (complete, ordered replays) intact.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { jest } from '@jest/globals';
 import type { Notice, Snapshot, SubscribeAck, Subscription, Tick } from '../src/contracts';
 import { InstrumentsService } from '../src/instruments/instruments.service';
 import { QuoteStore } from '../src/storage/quote-store';
+import { MAX_MESSAGE_BYTES, MAX_PAYLOAD_BYTES } from '../src/streaming/control';
 import { StreamingGateway } from '../src/streaming/streaming.gateway';
+import { SubscriptionsService } from '../src/streaming/subscriptions.service';
 import { RawClient } from './support/raw-client';
 import { connect, startApp, waitFor, type FakeFeedApp, type TestSocket } from './support/app';
 
@@ -267,5 +269,35 @@ describe('Concurrent subscribes past the limit (e2e)', () => {
     expect(refused.length).toBeGreaterThanOrEqual(5);
     for (const ack of refused) expect(ack).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
     s.disconnect();
+  });
+});
+
+describe('An oversized message (e2e)', () => {
+  let sut: FakeFeedApp;
+  beforeAll(async () => {
+    sut = await startApp({}, { fakeFeed: true });
+  });
+  afterAll(() => sut.close());
+
+  it('closes the connection before anything parses it; a message at the payload limit is answered', async () => {
+    const subscribe = jest.spyOn(SubscriptionsService.prototype, 'subscribe');
+    const raw = await RawClient.connect(sut.url);
+    const closed = new Promise<number>((resolve) => raw.ws.once('close', resolve));
+    // One megabyte: far past MAX_MESSAGE_BYTES, so the transport refuses it unread.
+    raw.ws.send(
+      `421${JSON.stringify(['subscribe', { symbols: ['AAPL'], pad: 'x'.repeat(1 << 20) }])}`,
+    );
+    expect(await closed).toBe(1009); // WebSocket "message too big"
+    expect(subscribe).not.toHaveBeenCalled();
+
+    // Just under the transport's limit, over the protocol's: parsed and refused, connection kept.
+    const ok = await RawClient.connect(sut.url);
+    const pad = 'x'.repeat(MAX_MESSAGE_BYTES - 200);
+    const ack = await ok.emitWithAck('subscribe', { symbols: ['AAPL'], pad });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+    expect(JSON.stringify(ack)).toContain(`the limit is ${MAX_PAYLOAD_BYTES}`);
+    expect(ok.closed).toBe(false);
+    ok.close();
+    subscribe.mockRestore();
   });
 });

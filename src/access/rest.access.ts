@@ -51,8 +51,10 @@ export async function setupAccess(app: NestFastifyApplication): Promise<void> {
     delegator: (req, callback) =>
       callback(null, {
         origin: origins.allows(req.headers.origin, req.headers.host),
-        exposedHeaders: ['Retry-After', 'WWW-Authenticate'],
+        exposedHeaders: ['Retry-After', 'WWW-Authenticate', 'X-Request-Id'],
         maxAge: 600,
+        // An OPTIONS without the preflight headers is an ordinary request, answered by the API.
+        strictPreflight: false,
       }),
   });
 

@@ -2,7 +2,10 @@
 // on every response, and a shutdown that ends even when something it waits for hangs.
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
-import type { ServerOptions } from 'node:http';
+import type { FastifyError, FastifyReply } from 'fastify';
+import { STATUS_CODES, type ServerOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ApiErrorBody } from '../contracts';
 import type { AppConfig } from '../config/app-config';
 
 /** A client that has not sent its headers in this long is cut off, whatever REQUEST_TIMEOUT_MS. */
@@ -33,9 +36,52 @@ export function httpTimeouts(config: Pick<AppConfig, 'requestTimeoutMs'>): {
       headersTimeout,
       connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, headersTimeout / 2),
       keepAliveTimeout: KEEP_ALIVE_MS,
+      // Node would answer a request without Host with an empty 400 of its own; the API answers it.
+      requireHostHeader: false,
     },
   };
 }
+
+function errorBody(status: number, message: string): ApiErrorBody {
+  return {
+    statusCode: status,
+    error: STATUS_CODES[status] ?? 'Bad Request',
+    message,
+    code: 'INVALID_PAYLOAD',
+  };
+}
+
+/**
+ * Requests refused before Nest sees them get the API's error shape too: Fastify's router
+ * (a bad percent-escape, an over-long path parameter) and Node's parser (a malformed request
+ * line, headers past the size limit), instead of Fastify's own codes or an empty body.
+ */
+export const httpErrorHandling = {
+  frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+    void reply.code(status).send(errorBody(status, error.message));
+  },
+  clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+    if (!socket.writable) return;
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    const message =
+      status === 431
+        ? 'Request headers are too large'
+        : status === 408
+          ? 'The request did not arrive within REQUEST_TIMEOUT_MS'
+          : 'Malformed HTTP request';
+    const body = JSON.stringify(errorBody(status, message));
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  },
+};
 
 /**
  * The Content-Security-Policy of every page: the dashboard and Swagger UI load only their own

@@ -39,6 +39,28 @@ describe('parsePayload', () => {
     const big = { symbols: ['AAPL'], padding: 'x'.repeat(MAX_PAYLOAD_BYTES) };
     expect(() => parsePayload(SubscribeDto, big)).toThrow(/limit is 16384/);
   });
+
+  it('refuses a payload nested thousands deep with a clear error, not a stack overflow', () => {
+    let nested: unknown = 'AAPL';
+    for (let i = 0; i < 5000; i++) nested = [nested];
+    expect(() => parsePayload(SubscribeDto, { symbols: nested })).toThrow(
+      /nested deeper than 8 levels/,
+    );
+  });
+
+  it.each([
+    [{ symbols: ['AAPL'], resume: { constructor: 197 } }, 'constructor'],
+    [{ symbols: ['AAPL'], x: { constructor: [] } }, 'constructor'],
+    [JSON.parse('{"symbols":["AAPL"],"__proto__":{"polluted":1}}'), '__proto__'],
+  ])('refuses %j: a field named %s', (payload, key) => {
+    expect(() => parsePayload(SubscribeDto, payload)).toThrow(new RegExp(`field named "${key}"`));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("accepts the protocol's own payloads", () => {
+    const dto = parsePayload(SubscribeDto, { symbols: ['AAPL', 'MSFT'], resume: { AAPL: 10 } });
+    expect(dto.symbols).toEqual(['AAPL', 'MSFT']);
+  });
 });
 
 describe('ControlQueue', () => {

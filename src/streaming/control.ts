@@ -7,10 +7,43 @@ import { describeValidationErrors } from '../common/validation';
 /** Largest control payload accepted, as JSON bytes. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
 
+/**
+ * Largest Socket.IO message the transport reads (its maxHttpBufferSize): the payload limit plus
+ * the packet's own framing. A longer message closes the connection before anything parses it.
+ */
+export const MAX_MESSAGE_BYTES = MAX_PAYLOAD_BYTES + 1024;
+
+/** Deepest nesting a control payload may have; the protocol's own payloads are 3 levels deep. */
+export const MAX_PAYLOAD_DEPTH = 8;
+
+/** Keys no payload has a use for, which object mappers treat specially. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Why a payload's shape is refused before anything maps it, or undefined. Iterative, so a payload
+ * nested thousands deep costs a walk of its (size-bounded) nodes, not the stack.
+ */
+export function shapeProblem(payload: object): string | undefined {
+  const stack: Array<[unknown, number]> = [[payload, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) continue;
+    if (depth > MAX_PAYLOAD_DEPTH)
+      return `payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`;
+    for (const key of Object.keys(value)) {
+      if (RESERVED_KEYS.has(key)) return `payload has a field named "${key}"`;
+      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return undefined;
+}
+
 export function parsePayload<T extends object>(cls: new () => T, payload: unknown): T {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new InvalidPayloadError(['payload must be an object such as {"symbols": ["AAPL"]}']);
   }
+  const shape = shapeProblem(payload);
+  if (shape) throw new InvalidPayloadError([shape]);
   const bytes = Buffer.byteLength(JSON.stringify(payload));
   if (bytes > MAX_PAYLOAD_BYTES) {
     throw new InvalidPayloadError([`payload is ${bytes} bytes; the limit is ${MAX_PAYLOAD_BYTES}`]);

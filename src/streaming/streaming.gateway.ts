@@ -12,7 +12,7 @@ import {
 import { EVENTS, type SubscribeOk, type SubscriptionsOk } from '../contracts';
 import { InvalidPayloadError } from '../common/errors';
 import { WsExceptionFilter, toAckError } from '../common/ws-exception.filter';
-import { ControlQueue } from './control';
+import { ControlQueue, MAX_MESSAGE_BYTES } from './control';
 import { ControlPayloadPipe } from './control-payload.pipe';
 import { ControlRateGuard } from './control-rate.guard';
 import { SubscribeDto, UnsubscribeDto } from './dto/subscribe.dto';
@@ -23,7 +23,7 @@ import { SubscriptionsService } from './subscriptions.service';
 
 const KNOWN_EVENTS = new Set<string>([EVENTS.subscribe, EVENTS.unsubscribe, EVENTS.subscriptions]);
 
-@WebSocketGateway({ maxHttpBufferSize: 1_000_000 })
+@WebSocketGateway({ maxHttpBufferSize: MAX_MESSAGE_BYTES })
 @UseGuards(ControlRateGuard)
 @UsePipes(ControlPayloadPipe)
 @UseFilters(WsExceptionFilter)
