@@ -38,7 +38,10 @@ export interface SubscribeOk {
   subscriptions: Subscription[];
   /** Ticks channel: snapshots of the newly subscribed symbols. Candles channel: their open candles. */
   snapshot: Array<Snapshot | LiveCandle>;
-  /** Symbols whose `resume` point is older than what the server keeps: reload them over REST. */
+  /**
+   * Symbols whose missed ticks cannot be replayed (no longer kept, a gap over MAX_REPLAY_TICKS, past
+   * the per-minute replay budget, or the connection is conflated for slowness): reload them over REST.
+   */
   unresumable?: string[];
   /** Cluster mode: the node serving this connection (its NODE_ID). */
   node?: string;
