@@ -587,11 +587,17 @@ function answerProblem(c: RestCase, a: Answer): string | undefined {
   } catch {
     return `body is not JSON (${a.status}, ${String(a.headers['content-type'])}): ${a.text.slice(0, 200)}`;
   }
+  // Not ready (e.g. right after an event-loop stall of this busy test process): the probe's
+  // own body, with its reasons, not the error shape.
+  if (c.route === 'ready' && a.status === 503 && c.method === 'GET') {
+    const p = successProblem(c, body);
+    return p ? `503: ${p}` : undefined;
+  }
   if (a.status >= 400) {
     const p = errorBodyProblem(a.status, body);
     return p ? `${a.status}: ${p}: ${a.text.slice(0, 300)}` : undefined;
   }
-  if (c.method !== 'GET' || (c.route === 'ready' && a.status === 503)) return undefined;
+  if (c.method !== 'GET') return undefined;
   const p = successProblem(c, body);
   return p ? `${a.status}: ${p}` : undefined;
 }
