@@ -3,6 +3,7 @@
 // leave well-behaved clients' guarantees (complete, ordered replays) intact.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { jest } from '@jest/globals';
+import WebSocket from 'ws';
 import type { Notice, Snapshot, SubscribeAck, Subscription, Tick } from '../src/contracts';
 import { InstrumentsService } from '../src/instruments/instruments.service';
 import { QuoteStore } from '../src/storage/quote-store';
@@ -272,7 +273,7 @@ describe('Concurrent subscribes past the limit (e2e)', () => {
   });
 });
 
-describe('An oversized message (e2e)', () => {
+describe('An oversized message, a session that never connects (e2e)', () => {
   let sut: FakeFeedApp;
   beforeAll(async () => {
     sut = await startApp({}, { fakeFeed: true });
@@ -300,4 +301,17 @@ describe('An oversized message (e2e)', () => {
     ok.close();
     subscribe.mockRestore();
   });
+
+  it('closes a session that never sends CONNECT (and so passes no credential or limit) within 10 s', async () => {
+    const ws = new WebSocket(
+      `${sut.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`,
+    );
+    const opened = Date.now();
+    // Engine.IO's open packet arrives; the Socket.IO CONNECT ('40') is never sent.
+    const closedAfter = await new Promise<number>((resolve) =>
+      ws.once('close', () => resolve(Date.now() - opened)),
+    );
+    expect(closedAfter).toBeGreaterThan(8_000);
+    expect(closedAfter).toBeLessThan(12_000);
+  }, 20_000);
 });

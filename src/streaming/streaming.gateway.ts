@@ -23,7 +23,13 @@ import { SubscriptionsService } from './subscriptions.service';
 
 const KNOWN_EVENTS = new Set<string>([EVENTS.subscribe, EVENTS.unsubscribe, EVENTS.subscriptions]);
 
-@WebSocketGateway({ maxHttpBufferSize: MAX_MESSAGE_BYTES })
+/**
+ * An Engine.IO session that never sends Socket.IO's CONNECT is closed after this long (Socket.IO's
+ * default is 45 s): such sessions pass no credential or per-IP check, so they must not linger.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+@WebSocketGateway({ maxHttpBufferSize: MAX_MESSAGE_BYTES, connectTimeout: CONNECT_TIMEOUT_MS })
 @UseGuards(ControlRateGuard)
 @UsePipes(ControlPayloadPipe)
 @UseFilters(WsExceptionFilter)
