@@ -428,18 +428,21 @@ describe('Hostile access (e2e)', () => {
       expect(flood.data?.message).toContain('WS_HANDSHAKES_PER_IP is 4');
     });
 
-    it('with Redis unreachable the limits fail open rather than refusing everyone', async () => {
+    it('with Redis unreachable, REST lets requests through and the socket limits hold per node', async () => {
       const down = await startApp(
         {
           REDIS_URL: 'redis://127.0.0.1:1',
           REST_RATE_LIMIT: '1',
-          WS_HANDSHAKES_PER_IP: '1',
+          WS_HANDSHAKES_PER_IP: '2',
         },
         { fakeFeed: true },
       );
       try {
         for (let i = 0; i < 3; i++) await request(down.url).get('/api/instruments').expect(200);
-        for (let i = 0; i < 3; i++) (await connect(down.url)).close();
+        for (let i = 0; i < 2; i++) (await connect(down.url)).close();
+        const third = await refusal(down.url);
+        expect(third.data).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+        expect(third.data?.message).toContain('WS_HANDSHAKES_PER_IP is 2');
       } finally {
         await down.close();
       }

@@ -10,7 +10,7 @@ export interface ConnectionCounters {
   handshake(ip: string): Promise<number>;
   /**
    * Counts an open connection from `ip`; resolves to the open connections, this one included, or
-   * undefined when it could not be counted (Redis unreachable: the limit fails open).
+   * undefined when it could not be counted (the limit then lets it through).
    */
   open(ip: string): Promise<number | undefined>;
   /** Releases one connection counted by `open`. */

@@ -1,9 +1,10 @@
-// The Redis connection that shares per-client limits between nodes. The limits fail open while
-// it is unreachable (a Redis outage must not lock every client out), said once per outage.
+// The Redis connection that shares per-client limits between nodes. While it is unreachable the
+// socket limits are counted by each node alone and the REST limit lets requests through (a Redis
+// outage must not lock every client out), said once per outage.
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ConnectionCounters } from './connection.limits';
+import { MemoryConnectionCounters, type ConnectionCounters } from './connection.limits';
 
 /** Prefix of every key the access limits keep in Redis. */
 export const REDIS_KEY_PREFIX = 'tickerboard:access:';
@@ -33,16 +34,16 @@ export class RedisLink {
     });
   }
 
-  /** Logs the first failure of an outage; the limits let clients through until it ends. */
+  /** Logs the first failure of an outage. */
   failed(err: unknown): void {
     if (this.down) return;
     this.down = true;
     this.log.warn(
-      `Redis unreachable (${err instanceof Error ? err.message : String(err)}): per-client limits are not enforced until it is back`,
+      `Redis unreachable (${err instanceof Error ? err.message : String(err)}): until it is back, socket limits are counted by this node alone and the REST limit is not enforced`,
     );
   }
 
-  /** Resolves once connected, on the first failure, or after `ms` (the limits fail open until then). */
+  /** Resolves once connected, on the first failure, or after `ms` (the fallbacks above apply until then). */
   async ready(ms: number): Promise<void> {
     if (this.client.status === 'ready' || this.down) return;
     await new Promise<void>((resolve) => {
@@ -101,12 +102,20 @@ export class RedisConnectionCounters implements ConnectionCounters {
   /** This process: a restarted node is a new instance, its predecessor's counts die with it. */
   private readonly instance = `${randomBytes(6).toString('hex')}`;
   private timer?: NodeJS.Timeout;
+  /**
+   * While Redis is unreachable the limits hold per node, as without REDIS_URL, rather than
+   * letting everything through; a connection counted here is released here.
+   */
+  private readonly local: MemoryConnectionCounters;
+  private readonly localOpen = new Map<string, number>();
 
   constructor(
     private readonly link: RedisLink,
     private readonly windowMs: number,
     private readonly prefix = REDIS_KEY_PREFIX,
-  ) {}
+  ) {
+    this.local = new MemoryConnectionCounters(Date.now, 100_000, windowMs);
+  }
 
   /** Starts the heartbeat; call stop() on shutdown. */
   async start(): Promise<void> {
@@ -130,7 +139,7 @@ export class RedisConnectionCounters implements ConnectionCounters {
       return Number(result?.[1]?.[1] ?? 0);
     } catch (err) {
       this.link.failed(err);
-      return 0;
+      return this.local.handshake(ip);
     }
   }
 
@@ -148,11 +157,18 @@ export class RedisConnectionCounters implements ConnectionCounters {
       return Number(total);
     } catch (err) {
       this.link.failed(err);
-      return undefined;
+      this.localOpen.set(ip, (this.localOpen.get(ip) ?? 0) + 1);
+      return this.local.open(ip);
     }
   }
 
   close(ip: string): void {
+    const local = this.localOpen.get(ip);
+    if (local) {
+      if (local === 1) this.localOpen.delete(ip);
+      else this.localOpen.set(ip, local - 1);
+      return this.local.close(ip);
+    }
     this.link.client
       .eval(RELEASE, 1, `${this.prefix}ws:open:${ip}`, this.instance)
       .catch((err: unknown) => this.link.failed(err));
