@@ -296,6 +296,19 @@ describe('Hostile access (e2e)', () => {
   });
 
   describe('REST rate limit', () => {
+    it('REST_RATE_LIMIT=5: requests to unknown paths spend the same budget', async () => {
+      const sut = await startApp({ REST_RATE_LIMIT: '5' }, { fakeFeed: true });
+      try {
+        for (let i = 0; i < 3; i++) await request(sut.url).get(`/api/nope-${i}`).expect(404);
+        for (let i = 0; i < 2; i++) await request(sut.url).get('/api/instruments').expect(200);
+        const probe = await request(sut.url).get('/api/nope-again').expect(429);
+        expect(probe.body).toMatchObject({ code: 'RATE_LIMITED' });
+        await request(sut.url).get('/api/instruments').expect(429);
+      } finally {
+        await sut.close();
+      }
+    });
+
     it('REST_RATE_LIMIT=5: the 6th request is 429 with Retry-After and RATE_LIMITED; health is exempt', async () => {
       const sut = await startApp({ REST_RATE_LIMIT: '5' }, { fakeFeed: true });
       try {

@@ -114,6 +114,12 @@ export async function setupAccess(app: NestFastifyApplication): Promise<void> {
           { limit: 'REST_RATE_LIMIT', max: context.max, retryAfterMs: context.ttl },
         ),
     });
+    // The plugin limits the routes it sees registered; a request matching none (a 404) is
+    // counted here, so probing unknown paths spends the same budget.
+    const unmatched = fastify.rateLimit();
+    fastify.addHook('onRequest', async (req: AccessRequest, reply: FastifyReply) => {
+      if (req.routeOptions.url === undefined) await unmatched.call(fastify, req, reply);
+    });
   }
 
   if (verifier.required) {
