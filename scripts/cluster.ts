@@ -13,6 +13,7 @@
 //              this script without cluster mode; each node then runs its own feed.
 //
 // Other environment variables (TICK_RATE, LOG_LEVEL, SEED, ...) pass through to every node.
+import { randomBytes } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -342,6 +343,10 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
       CLIENT: 'static',
       FEED: 'auto',
+      // Behind deploy/haproxy.cfg: the per-IP limits read X-Forwarded-For from one proxy, and a
+      // page cursor from one node is good on the others (docs/SECURITY.md).
+      TRUST_PROXY: process.env.TRUST_PROXY ?? '1',
+      CURSOR_SECRET: process.env.CURSOR_SECRET ?? randomBytes(32).toString('base64url'),
     };
     let mode: string;
     if (natsServer) {
