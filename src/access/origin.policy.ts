@@ -2,6 +2,8 @@
 // page's site. Requests without one (curl, servers, socket.io-client in Node) are not browsers'
 // and pass: the check protects a visitor's browser from being used by another site.
 
+import { ForbiddenError } from '../common/errors';
+
 const LOOPBACK = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
 
 export class OriginPolicy {
@@ -24,6 +26,13 @@ export class OriginPolicy {
     if (host && (origin === `http://${host}` || origin === `https://${host}`)) return true;
     if (this.listed.size > 0) return this.listed.has(origin);
     return LOOPBACK.test(origin);
+  }
+
+  /** The refusal of a request from `origin`, naming what is allowed. */
+  refusal(origin: string): ForbiddenError {
+    return new ForbiddenError(
+      `Origin ${origin.slice(0, 200)} is not allowed: ALLOWED_ORIGINS lists ${this.describe()}`,
+    );
   }
 
   describe(): string {

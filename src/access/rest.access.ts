@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../common/errors';
+import { RateLimitedError, UnauthorizedError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { clientIp } from './client-ip.resolver';
 import { bearerToken, CredentialVerifier, type Principal } from './credentials.verifier';
@@ -63,9 +63,7 @@ export async function setupAccess(app: NestFastifyApplication): Promise<void> {
     // A page of another site: refused before any work (CORS alone would let the request run
     // and only hide the answer from the page).
     if (origin !== undefined && !origins.allows(origin, req.headers.host))
-      throw new ForbiddenError(
-        `Origin ${origin.slice(0, 200)} is not allowed: ALLOWED_ORIGINS lists ${origins.describe()}`,
-      );
+      throw origins.refusal(origin);
     if (!verifier.required || req.method === 'OPTIONS') return;
     // The matched route pattern, not the raw URL: an encoded or doubled path cannot dodge it.
     const route = req.routeOptions.url ?? (req.url.startsWith('/api') ? '/api' : '');

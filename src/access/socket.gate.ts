@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { type IncomingHttpHeaders, type IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server, Socket } from 'socket.io';
-import { DomainError, ForbiddenError } from '../common/errors';
+import { DomainError } from '../common/errors';
 import { toErrorBody } from '../common/http-exception.filter';
 import { AppConfig } from '../config/app-config';
 import { EVENTS, type Notice } from '../contracts';
@@ -66,13 +66,7 @@ export class SocketGate {
     next: Next,
   ): void => {
     if (this.allowsOrigin(req)) return next();
-    const body = JSON.stringify(
-      toErrorBody(
-        new ForbiddenError(
-          `Origin ${String(req.headers.origin).slice(0, 200)} is not allowed: ALLOWED_ORIGINS lists ${this.origins.describe()}`,
-        ),
-      ),
-    );
+    const body = JSON.stringify(toErrorBody(this.origins.refusal(String(req.headers.origin))));
     // A WebSocket upgrade has no ServerResponse: Engine.IO hands over a stand-in with the socket.
     if (res instanceof ServerResponse) {
       res.writeHead(403, { 'Content-Type': 'application/json' }).end(body);

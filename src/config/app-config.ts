@@ -2,9 +2,9 @@
 import { hostname } from 'node:os';
 import { DEFAULTS } from './defaults';
 
-/** A URL as a config error may print it: without its password. */
+/** A URL, or text holding URLs, as an error or a log line may print it: without passwords. */
 export function redactUrl(raw: string): string {
-  return raw.replace(/(\/\/[^:/?#@]*:)[^@/?#]*@/, '$1***@');
+  return raw.replace(/(\/\/[^:/?#@\s]*:)[^@/?#\s]*@/g, '$1***@');
 }
 
 export class ConfigError extends Error {

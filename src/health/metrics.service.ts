@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { UnauthorizedError } from '../common/errors';
+import { bearerToken } from '../access/credentials.verifier';
 import { toErrorBody } from '../common/http-exception.filter';
 import { AppConfig } from '../config/app-config';
 import { MarketDataSource } from '../market-data/market-data.source';
@@ -23,10 +24,11 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4';
 
 /** Whether `header` is `Bearer <token>`; constant time in the token's bytes. */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
+  const given = bearerToken(header);
+  if (given === undefined) return false;
   // Digests have equal lengths whatever was sent, so the comparison leaks neither the token nor its length.
   const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(token)) && given.length > 0;
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 @Injectable()

@@ -44,11 +44,9 @@ const CREDENTIAL_IN_TEXT =
 
 /** `text` without URL passwords and credentials, as a log line may show it. */
 export function redactText(text: string): string {
-  return redactUrl(text)
-    .replace(/(\/\/[^:/?#@\s]*:)[^@/?#\s]*@/g, '$1***@')
-    .replace(CREDENTIAL_IN_TEXT, (match: string, scheme?: string) =>
-      scheme ? `${scheme} ${CENSOR}` : `${match.slice(0, match.indexOf('=') + 1)}${CENSOR}`,
-    );
+  return redactUrl(text).replace(CREDENTIAL_IN_TEXT, (match: string, scheme?: string) =>
+    scheme ? `${scheme} ${CENSOR}` : `${match.slice(0, match.indexOf('=') + 1)}${CENSOR}`,
+  );
 }
 
 export function createPinoLogger(

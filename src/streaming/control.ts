@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { InvalidPayloadError, RateLimitedError } from '../common/errors';
 import { describeValidationErrors } from '../common/validation';
+import { TokenBucket } from './token-bucket';
 
 /** Largest control payload accepted, as JSON bytes. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
@@ -54,10 +55,9 @@ export function parsePayload<T extends object>(cls: new () => T, payload: unknow
   return dto;
 }
 
-/** Token bucket: `rate` control messages per second, bursts up to `rate`. */
+/** `rate` control messages per second per socket, bursts up to `rate`; and whether it floods. */
 export class ControlRateLimit {
-  private tokens: number;
-  private last: number;
+  private readonly bucket: TokenBucket;
   /** Rejections in the current second, to tell a burst from a flood. */
   private rejected = 0;
   private rejectedSince = 0;
@@ -66,18 +66,12 @@ export class ControlRateLimit {
     private readonly rate: number,
     now: number,
   ) {
-    this.tokens = rate;
-    this.last = now;
+    this.bucket = new TokenBucket(rate, 1000, now);
   }
 
   /** Throws RateLimitedError when over the rate. */
   take(now: number): void {
-    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) * this.rate) / 1000);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return;
-    }
+    if (this.bucket.take(1, now)) return;
     if (now - this.rejectedSince > 1000) {
       this.rejectedSince = now;
       this.rejected = 0;
