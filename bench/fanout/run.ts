@@ -3,6 +3,8 @@
 //   --only=<scenario ids>  --servers=<kinds>  --rates=<TICK_RATEs> (fixed rates instead of the
 //   ladder: printed, not written)  --measure-ms=N  --budget-s=N  --from-json=<saved run>
 //   --no-build  --no-write
+//   The aged step (scenario id `aged`, in every full run; --only=aged for it alone):
+//   --age-min=N (30)  --until-min=N (no later rounds)  --aged-rounds=N (10)  --round-ms=N (20000)
 import { readFileSync } from 'node:fs';
 import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf } from '../lib/proc';
@@ -12,6 +14,8 @@ import { stepLine } from './judge';
 import { runScenario, type ScenarioResult } from './ladder';
 import { FANOUT_HEADING, fanoutSection, type ReportMeta } from './report';
 import { scenarios, type Scenario } from './scenarios';
+import { runAged, type AgedOptions, type AgedResult } from './aged';
+import { AGED_HEADING, agedSection } from './aged-report';
 
 const flags = harnessFlags('bench:fanout', {
   quick: 'flag',
@@ -23,6 +27,10 @@ const flags = harnessFlags('bench:fanout', {
   'from-json': 'string',
   'no-build': 'flag',
   'no-write': 'flag',
+  'age-min': 'number',
+  'until-min': 'number',
+  'aged-rounds': 'number',
+  'round-ms': 'number',
 });
 const QUICK = flags.quick;
 const ONLY = flags.only;
@@ -33,6 +41,20 @@ const WARMUP_MS = QUICK ? 1000 : 1500;
 const MEASURE_MS = flags['measure-ms'] ?? (QUICK ? 2000 : 4000);
 /** Whole-run budget: steps that would not fit are skipped and reported as such. */
 const BUDGET_MS = (flags['budget-s'] ?? (QUICK ? 170 : 560)) * 1000;
+
+/** The aged step's settings: half an hour and ten rounds of 20 s; a short smoke with --quick. */
+function agedOptions(): AgedOptions {
+  const ageMin = flags['age-min'] ?? (QUICK ? 0.5 : 30);
+  return {
+    ageMin,
+    untilMin: Math.max(ageMin, flags['until-min'] ?? ageMin),
+    freshRounds: QUICK ? 1 : 3,
+    agedRounds: flags['aged-rounds'] ?? (QUICK ? 2 : 10),
+    roundMs: flags['round-ms'] ?? (QUICK ? 3000 : 20_000),
+    gapMs: QUICK ? 1000 : 10_000,
+    sampleMs: QUICK ? 10_000 : 60_000,
+  };
+}
 
 const reportMeta = (machine: string, noisy: boolean): ReportMeta => ({
   machine,
@@ -65,7 +87,10 @@ async function main(): Promise<void> {
     log('building Tickerboard (nest build)...');
     buildTickerboard();
   }
-  const list = scenarios(QUICK).filter((s) => !ONLY || ONLY.includes(s.id));
+  const all = scenarios(QUICK);
+  const list = all.filter((s) => !ONLY || ONLY.includes(s.id));
+  // The aged step runs after the ladders, on the first full-mode scenario's clients (2,000 x 20).
+  const agedWanted = !RATES && (!ONLY || ONLY.includes('aged'));
   // Share the budget by how much each scenario has to climb.
   const weight = (s: Scenario): number => s.servers.length * (s.maxSteps + (s.bisect ? 2 : 0));
   const totalWeight = list.reduce((sum, s) => sum + weight(s), 0);
@@ -84,7 +109,32 @@ async function main(): Promise<void> {
       }),
     );
   }
+  let aged: AgedResult | undefined;
+  if (agedWanted) {
+    const options = agedOptions();
+    const base = all.find((s) => s.mode === 'full')!;
+    log(`\naged step: ${base.title}, ${fmt(options.ageMin, 1)} min`);
+    aged = await runAged(base, options);
+  }
   const loadAfter = loadavg1();
+  const agedBody = aged
+    ? agedSection(
+        aged,
+        machine,
+        `npm run bench:fanout -- ${process.argv.slice(2).join(' ')}`.trim(),
+      )
+    : undefined;
+  if (agedBody) {
+    const out = saveJson(QUICK ? 'fanout-aged-quick' : 'fanout-aged', { machine, aged });
+    process.stdout.write(`\n${agedBody}\n\nraw figures: ${out}\n`);
+    if (!QUICK && !flags['no-write']) writeSection(AGED_HEADING, agedBody);
+  }
+  if (!list.length) {
+    log(`done in ${fmt((Date.now() - started) / 1000)} s, loadavg after ${loadAfter}`);
+    if (aged?.error || (QUICK && aged?.rounds.some((r) => r.lost || r.duplicates)))
+      process.exitCode = 1;
+    return;
+  }
   const body = fanoutSection(results, reportMeta(machine, noisy));
   const out = saveJson(QUICK ? 'fanout-quick' : RATES ? 'fanout-rates' : 'fanout', {
     machine,
@@ -100,7 +150,9 @@ async function main(): Promise<void> {
   const broken = steps.filter(
     (r) => r.error || r.lost > 0 || r.duplicates > 0 || r.formatErrors > 0 || r.disconnected > 0,
   );
-  if (steps.length === 0 || (QUICK && broken.length > 0)) {
+  if (aged?.error) log(`aged step: ${aged.error}`);
+  const agedBroken = aged !== undefined && (aged.error !== undefined || aged.rounds.length === 0);
+  if (steps.length === 0 || (QUICK && (broken.length > 0 || agedBroken))) {
     for (const r of broken) log(`broken: ${stepLine(r)}`);
     process.exitCode = 1;
   }

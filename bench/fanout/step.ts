@@ -9,6 +9,7 @@ import {
   ROOT,
   startServer,
   TSX_ENV,
+  type ProbeReading,
   type RunningServer,
   type ServerKind,
 } from '../lib/server';
@@ -25,20 +26,26 @@ export interface StepTiming {
 
 type LoadGen = Channel<LoadCommand, LoadEvent>;
 
-export async function runStep(
+/** A server with the scenario's clients connected and subscribed, warmed up. */
+export interface Session {
+  server: RunningServer;
+  gen: LoadGen;
+  connectMs: number;
+  idle?: StepResult['idle'];
+}
+
+/**
+ * Starts `kind` at `rate` (its env beyond the defaults: `env`), opens the scenario's clients on the
+ * other core and subscribes them. On failure everything it started is stopped.
+ */
+export async function openSession(
   s: Scenario,
   kind: ServerKind,
   rate: number,
-  timing: StepTiming,
-): Promise<StepResult> {
+  env?: Record<string, string>,
+): Promise<Session> {
   const sets = symbolSets(s);
-  const offeredPerSec = sets.reduce((sum, set) => sum + clientRate(set, rate), 0);
-  let server: RunningServer;
-  try {
-    server = await startServer(kind, { tickRate: rate });
-  } catch (err) {
-    return failed(kind, rate, offeredPerSec, err);
-  }
+  const server = await startServer(kind, { tickRate: rate, env });
   let gen: LoadGen | undefined;
   try {
     gen = new Channel<LoadCommand, LoadEvent>(
@@ -82,43 +89,87 @@ export async function runStep(
     const subscribed = await gen.next('subscribed', 180_000);
     if (subscribed.failed > 0)
       throw new Error(`${subscribed.failed} subscriptions failed: ${subscribed.firstError}`);
-    await sleep(timing.warmupMs);
+    return { server, gen, connectMs: connected.ms, idle };
+  } catch (err) {
+    await closeSession({ server, gen });
+    throw err;
+  }
+}
 
-    gen.send({ cmd: 'window-start' });
-    await gen.next('window-started', 30_000);
-    const t0 = performance.now();
-    const cpu0 = server.cpuMicros();
-    const sys0 = server.sysMicros();
-    const gen0 = procCpuMicros(gen.proc.pid);
-    await server.probe({ reset: true });
-    await sleep(timing.measureMs);
-    gen.send({ cmd: 'window-end' });
-    const { stats } = await gen.next('window', 60_000);
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu = server.cpuMicros() - cpu0;
-    const sys = server.sysMicros() - sys0;
-    const genCpu = procCpuMicros(gen.proc.pid) - gen0;
-    const probe = await server.probe();
-    return judge(s, kind, rate, stats, {
-      seconds,
-      cpu,
-      sys,
-      genCpu,
-      offeredPerSec,
-      eldP99Ms: probe?.eldP99Ms,
-      rssMB: server.rssBytes() / 1048576,
-      heapMB: probe ? probe.heapUsed / 1048576 : undefined,
-      connectMs: connected.ms,
-      idle,
-    });
+export async function closeSession(session: {
+  server: RunningServer;
+  gen?: LoadGen;
+}): Promise<void> {
+  const gen = session.gen;
+  if (gen) {
+    if (gen.proc.child.connected) gen.send({ cmd: 'exit' });
+    await Promise.race([gen.proc.exited, sleep(3000)]);
+    await stopGroup(gen.proc, 3000);
+  }
+  await session.server.stop();
+}
+
+/** One measured window of `measureMs` on an open session: the load generator's and the server's figures. */
+export async function measureWindow(
+  s: Scenario,
+  kind: ServerKind,
+  rate: number,
+  session: Session,
+  measureMs: number,
+): Promise<{ step: StepResult; probe: ProbeReading | undefined }> {
+  const { server, gen } = session;
+  const sets = symbolSets(s);
+  const offeredPerSec = sets.reduce((sum, set) => sum + clientRate(set, rate), 0);
+  gen.send({ cmd: 'window-start' });
+  await gen.next('window-started', 30_000);
+  const t0 = performance.now();
+  const cpu0 = server.cpuMicros();
+  const sys0 = server.sysMicros();
+  const gen0 = procCpuMicros(gen.proc.pid);
+  await server.probe({ reset: true });
+  await sleep(measureMs);
+  gen.send({ cmd: 'window-end' });
+  const { stats } = await gen.next('window', 60_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = server.cpuMicros() - cpu0;
+  const sys = server.sysMicros() - sys0;
+  const genCpu = procCpuMicros(gen.proc.pid) - gen0;
+  const probe = await server.probe();
+  const step = judge(s, kind, rate, stats, {
+    seconds,
+    cpu,
+    sys,
+    genCpu,
+    offeredPerSec,
+    eldP99Ms: probe?.eldP99Ms,
+    rssMB: server.rssBytes() / 1048576,
+    heapMB: probe ? probe.heapUsed / 1048576 : undefined,
+    connectMs: session.connectMs,
+    idle: session.idle,
+  });
+  return { step, probe };
+}
+
+export async function runStep(
+  s: Scenario,
+  kind: ServerKind,
+  rate: number,
+  timing: StepTiming,
+): Promise<StepResult> {
+  const sets = symbolSets(s);
+  const offeredPerSec = sets.reduce((sum, set) => sum + clientRate(set, rate), 0);
+  let session: Session;
+  try {
+    session = await openSession(s, kind, rate);
+  } catch (err) {
+    return failed(kind, rate, offeredPerSec, err);
+  }
+  try {
+    await sleep(timing.warmupMs);
+    return (await measureWindow(s, kind, rate, session, timing.measureMs)).step;
   } catch (err) {
     return failed(kind, rate, offeredPerSec, err);
   } finally {
-    if (gen) {
-      if (gen.proc.child.connected) gen.send({ cmd: 'exit' });
-      await Promise.race([gen.proc.exited, sleep(3000)]);
-      await stopGroup(gen.proc, 3000);
-    }
-    await server.stop();
+    await closeSession(session);
   }
 }

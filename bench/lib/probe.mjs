@@ -1,11 +1,25 @@
 // Preloaded (--import) into every measured server, Tickerboard included, so that all four report heap
 // and event-loop delay the same way without code in the app. It talks only over the IPC channel the
 // harness opens, and ends the server if the harness goes away.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 if (process.send) {
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
+  // GC pauses since the last reset: the stalls an aged server shows come from here or not.
+  const gc = { count: 0, ms: 0, maxMs: 0, over30: 0, major: 0, majorMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.ms += e.duration;
+      if (e.duration > gc.maxMs) gc.maxMs = e.duration;
+      if (e.duration > 30) gc.over30++;
+      if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.major++;
+        gc.majorMs += e.duration;
+      }
+    }
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (msg) => {
     if (!msg || msg.probe !== true) return;
     if (msg.gc && typeof globalThis.gc === 'function') globalThis.gc();
@@ -18,8 +32,12 @@ if (process.send) {
       external: mem.external,
       eldP99Ms: eld.count ? eld.percentile(99) / 1e6 : 0,
       eldMaxMs: eld.count ? eld.max / 1e6 : 0,
+      gc: { ...gc },
     });
-    if (msg.reset) eld.reset();
+    if (msg.reset) {
+      eld.reset();
+      Object.assign(gc, { count: 0, ms: 0, maxMs: 0, over30: 0, major: 0, majorMs: 0 });
+    }
   });
   process.on('disconnect', () => process.exit(0));
   process.channel?.unref();

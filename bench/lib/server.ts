@@ -1,7 +1,14 @@
 // The servers under test: Tickerboard as built (A) and the baselines (B-D), all pinned to core 0 and
 // driven by the same simulator settings, with the probe preloaded for heap and event-loop delay.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { DEFAULTS } from '../../src/config/defaults';
@@ -39,6 +46,8 @@ export interface ProbeReading {
   external: number;
   eldP99Ms: number;
   eldMaxMs: number;
+  /** GC pauses since the last reset (count, total and longest, how many over 30 ms, major ones). */
+  gc?: { count: number; ms: number; maxMs: number; over30: number; major: number; majorMs: number };
 }
 
 export interface RunningServer {
@@ -132,6 +141,12 @@ async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<R
       ...TSX_ENV,
       BATCH_MS: String(opts.batchMs ?? DEFAULTS.batchMs),
     });
+  }
+  // BENCH_SERVER_LOG: a file that gets the server's output, e.g. with `--trace-gc` above.
+  if (process.env.BENCH_SERVER_LOG) {
+    const log = createWriteStream(process.env.BENCH_SERVER_LOG, { flags: 'a' });
+    proc.child.stdout?.pipe(log);
+    proc.child.stderr?.pipe(log);
   }
   let nextId = 1;
   const waiting = new Map<number, (r: ProbeReading) => void>();
