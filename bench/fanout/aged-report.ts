@@ -93,7 +93,7 @@ export function agedSection(r: AgedResult, machine: string, command: string): st
   lines.push(`Command: \`${command}\`.`);
   lines.push('');
   lines.push(
-    `One Tickerboard server (core 0) streams the default feed (TICK_RATE ${r.rate}) to ${r.scenario} ` +
+    `One Tickerboard server (core 0) streams the default feed (TICK_RATE ${r.rate}) to ${r.title} ` +
       `from its start; the load generator runs on core 1. ${o.freshRounds} rounds of ${fmt(o.roundMs / 1000)} s ` +
       `right after start ("fresh"), then the server ages with every client streaming, sampled every ` +
       `${fmt(o.sampleMs / 1000)} s, and at minute ${fmt(o.ageMin)} ${o.agedRounds} rounds ("aged")` +

@@ -70,6 +70,8 @@ export interface AgedMemory {
 
 export interface AgedResult {
   scenario: string;
+  /** Who streams: clients x symbols. */
+  title: string;
   rate: number;
   options: AgedOptions;
   rounds: AgedRound[];
@@ -119,6 +121,7 @@ export async function runAged(s: Scenario, o: AgedOptions): Promise<AgedResult> 
   const rate = DEFAULTS.tickRate;
   const result: AgedResult = {
     scenario: s.id,
+    title: s.title,
     rate,
     options: o,
     rounds: [],

@@ -5,6 +5,7 @@
 //   --no-build  --no-write
 //   The aged step (scenario id `aged`, in every full run; --only=aged for it alone):
 //   --age-min=N (30)  --until-min=N (no later rounds)  --aged-rounds=N (10)  --round-ms=N (20000)
+//   --aged-clients=N (the scenario's 2,000)
 import { readFileSync } from 'node:fs';
 import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf } from '../lib/proc';
@@ -31,6 +32,7 @@ const flags = harnessFlags('bench:fanout', {
   'until-min': 'number',
   'aged-rounds': 'number',
   'round-ms': 'number',
+  'aged-clients': 'number',
 });
 const QUICK = flags.quick;
 const ONLY = flags.only;
@@ -112,7 +114,17 @@ async function main(): Promise<void> {
   let aged: AgedResult | undefined;
   if (agedWanted) {
     const options = agedOptions();
-    const base = all.find((s) => s.mode === 'full')!;
+    const full = all.find((s) => s.mode === 'full')!;
+    // --aged-clients: fewer clients, e.g. for a long memory soak beside other work.
+    const clients = flags['aged-clients'] ?? full.clients;
+    const base =
+      clients === full.clients
+        ? full
+        : {
+            ...full,
+            clients,
+            title: `${fmt(clients)} clients x ${full.symbolsPerClient} symbols, full mode`,
+          };
     log(`\naged step: ${base.title}, ${fmt(options.ageMin, 1)} min`);
     aged = await runAged(base, options);
   }
