@@ -35,3 +35,30 @@ describe('RecentTicks', () => {
     expect(sut.inRange('A', 1002, 1005).map((t) => t.seq)).toEqual([2, 3, 4]);
   });
 });
+
+describe('RecentTicks as stored numbers', () => {
+  it('gives back each tick exactly as pushed, in the same JSON, across wrap-arounds', () => {
+    const sut = new RecentTicks(3);
+    const pushed: Tick[] = [];
+    for (let seq = 1; seq <= 7; seq++) {
+      const t: Tick = {
+        symbol: 'BTCUSD',
+        seq,
+        ts: 1_733_300_000_123 + seq,
+        bid: 37_273.72 - seq / 100,
+        ask: 37_273.75,
+        bidSize: 0.00012345,
+        askSize: 1.5 * seq,
+        last: -0.01 * seq,
+        size: 0.125,
+        volume: 123_456_789.12345678 + seq,
+      };
+      pushed.push(t);
+      sut.push(t);
+    }
+    expect(sut.after('BTCUSD', 0).map((t) => JSON.stringify(t))).toEqual(
+      pushed.slice(4).map((t) => JSON.stringify(t)),
+    );
+    expect(sut.inRange('BTCUSD', pushed[5].ts).map((t) => t.seq)).toEqual([6, 7]);
+  });
+});
