@@ -1,5 +1,8 @@
 // Drives the fan-out engine: market-data ticks and candles in, a flush per batch window, and a
-// last flush with a shutdown notice before the server goes away.
+// last flush with a shutdown notice before the server goes away. A window's frames are written in
+// slices of FLUSH_SLICE_MS, the rest on the next turns of the event loop, so that timers, requests
+// and control messages are served between slices even with thousands of sockets to write.
+import { performance } from 'node:perf_hooks';
 import {
   type BeforeApplicationShutdown,
   Injectable,
@@ -11,10 +14,22 @@ import { AppConfig } from '../config/app-config';
 import { MarketDataBus } from '../market-data/market-data.bus';
 import { FanOut } from './fan-out';
 
+/** Longest run of socket writes before the pump lets the event loop do other work. */
+export const FLUSH_SLICE_MS = 8;
+
+/** A budget of FLUSH_SLICE_MS from now, for FanOut.flush() and drain(). */
+function slice(): () => boolean {
+  const until = performance.now() + FLUSH_SLICE_MS;
+  return () => performance.now() < until;
+}
+
 @Injectable()
 export class FanOutPump implements OnModuleInit, BeforeApplicationShutdown, OnModuleDestroy {
   private readonly unsubscribers: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
+  /** A drain of the rest of a window is scheduled. */
+  private draining = false;
+  private stopped = false;
 
   constructor(
     private readonly fanOut: FanOut,
@@ -25,26 +40,42 @@ export class FanOutPump implements OnModuleInit, BeforeApplicationShutdown, OnMo
 
   onModuleInit(): void {
     const fanOut = this.fanOut;
+    const flush = (): void => {
+      if (fanOut.flush(this.clock.now(), slice())) this.drainLater();
+    };
     if (this.config.batchMs > 0) {
       this.unsubscribers.push(this.bus.onTick((tick) => fanOut.onTick(tick)));
-      this.timer = setInterval(() => fanOut.flush(this.clock.now()), this.config.batchMs);
+      this.timer = setInterval(flush, this.config.batchMs);
     } else {
       this.unsubscribers.push(
         this.bus.onTick((tick) => {
           fanOut.onTick(tick);
-          fanOut.flush(this.clock.now());
+          flush();
         }),
       );
       // Conflated subscriptions still need a clock when no tick arrives.
-      this.timer = setInterval(() => fanOut.flush(this.clock.now()), 25);
+      this.timer = setInterval(flush, 25);
     }
     this.unsubscribers.push(this.bus.onCandles((candles) => fanOut.onCandles(candles)));
     this.unsubscribers.push(this.bus.onNotice((notice) => fanOut.broadcastNotice(notice)));
   }
 
+  /** Writes the rest of a window on the next turn of the loop, a slice at a time. */
+  private drainLater(): void {
+    if (this.draining) return;
+    this.draining = true;
+    const step = (): void => {
+      if (!this.stopped && this.fanOut.drain(slice())) setImmediate(step);
+      else this.draining = false;
+    };
+    setImmediate(step);
+  }
+
   beforeApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopped = true;
+    // Whole, without a budget: every socket gets what it was owed before the notice.
     this.fanOut.flush(this.clock.now());
     this.fanOut.broadcastNotice({
       type: 'shutdown',
@@ -53,6 +84,7 @@ export class FanOutPump implements OnModuleInit, BeforeApplicationShutdown, OnMo
   }
 
   onModuleDestroy(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
   }

@@ -4,6 +4,7 @@ import {
   MAX_HELD_TICKS,
   REPLAY_FRAME_TICKS,
   REPLAY_STALL_MS,
+  SLICE_CHECK,
   type ClientSink,
 } from './fan-out';
 import { SOCKET_IO_WIRE, engineIoWebSocketFrame } from './socket-io.wire';
@@ -543,6 +544,71 @@ describe('FanOut', () => {
       expect(f.calls).toHaveLength(0);
       expect(sink.frames).toHaveLength(0);
       expect(sink.ticks().map((t) => t.symbol)).toEqual(['É']);
+    });
+  });
+
+  describe('time-sliced writes', () => {
+    /** `n` sockets following A in full mode from its first tick. */
+    function followers(sut: FanOut, n: number): FakeSink[] {
+      return Array.from({ length: n }, () => {
+        const sink = new FakeSink();
+        sut.subscribeTicks(sut.addClient(sink), 'A', 'full', 1);
+        return sink;
+      });
+    }
+    /** A budget that lasts for `looks` looks at it. */
+    const looks = (n: number) => () => n-- > 0;
+
+    it('writes a window to as many sockets as its budget allows, and the rest on drain()', () => {
+      const sut = new FanOut(options);
+      const sinks = followers(sut, SLICE_CHECK * 3);
+      sut.onTick(tick('A'));
+      expect(sut.flush(0, looks(0))).toBe(true);
+      expect(sinks.filter((s) => s.packets.length === 1)).toHaveLength(SLICE_CHECK);
+      expect(sut.waitingClients).toBe(SLICE_CHECK * 2);
+      expect(sut.drain(looks(1))).toBe(false);
+      expect(sut.waitingClients).toBe(0);
+      for (const sink of sinks) expect(sink.ticks().map((t) => t.seq)).toEqual([1]);
+    });
+
+    it('writes everything at once without a budget', () => {
+      const sut = new FanOut(options);
+      const sinks = followers(sut, SLICE_CHECK * 3 + 1);
+      sut.onTick(tick('A'));
+      expect(sut.flush(0)).toBe(false);
+      for (const sink of sinks) expect(sink.packets).toHaveLength(1);
+    });
+
+    it('gives a socket still waiting when the next window ends both windows in one frame, in order', () => {
+      const sut = new FanOut(options);
+      const sinks = followers(sut, SLICE_CHECK * 2);
+      sut.onTick(tick('A'));
+      sut.flush(0, looks(0));
+      sut.onTick(tick('A'));
+      sut.onTick(tick('A'));
+      // The second window: the first SLICE_CHECK sockets are queued again behind the waiting ones.
+      sut.flush(25, looks(0));
+      sut.drain();
+      const first = sinks.slice(0, SLICE_CHECK);
+      const waited = sinks.slice(SLICE_CHECK);
+      for (const sink of first)
+        expect(sink.tickFrames().map((f) => f.map((t) => t.seq))).toEqual([[1], [2, 3]]);
+      for (const sink of waited)
+        expect(sink.tickFrames().map((f) => f.map((t) => t.seq))).toEqual([[1, 2, 3]]);
+    });
+
+    it('writes nothing to a socket that closed while it waited', () => {
+      const sut = new FanOut(options);
+      followers(sut, SLICE_CHECK);
+      const last = new FakeSink();
+      const client = sut.addClient(last);
+      sut.subscribeTicks(client, 'A', 'full', 1);
+      sut.onTick(tick('A'));
+      sut.flush(0, looks(0));
+      // Its socket went away between two slices.
+      sut.removeClient(client);
+      expect(sut.drain()).toBe(false);
+      expect(last.packets).toHaveLength(0);
     });
   });
 });

@@ -70,6 +70,9 @@ export const MAX_HELD_TICKS = 10_000;
  */
 export const REPLAY_STALL_MS = 30_000;
 
+/** How many sockets a flush writes between two looks at its time budget. */
+export const SLICE_CHECK = 32;
+
 /** A follower's fromSeq while its replay is being written: every window takes the rare path. */
 const HOLDING = Number.MAX_SAFE_INTEGER;
 
@@ -218,7 +221,9 @@ export class FanOut {
   private readonly dirtyTicks: TickChannel[] = [];
   private readonly dirtyCandles: CandleChannel[] = [];
   private readonly conflatedChannels = new Set<TickChannel>();
+  /** Sockets with frames to write, in window order; those before `queueHead` are written. */
   private readonly queue: ClientState[] = [];
+  private queueHead = 0;
   private readonly clients = new Set<ClientState>();
   /** Clients with replays still to write; each flush writes more of them. */
   private readonly replaying = new Set<ClientState>();
@@ -418,8 +423,14 @@ export class FanOut {
     }
   }
 
-  /** Ends a batch window: every socket with news gets at most one `ticks` and one `candles` frame. */
-  flush(now: number): void {
+  /**
+   * Ends a batch window: every socket with news gets at most one `ticks` and one `candles` frame.
+   * The window is encoded and queued whole; its frames are written while `more()` (asked every
+   * SLICE_CHECK sockets) says there is time left, and the rest by drain() later, so that writing
+   * to thousands of sockets never holds the event loop for long. True while sockets still wait.
+   * A socket still waiting when the next window ends gets both windows in one frame, in order.
+   */
+  flush(now: number, more?: () => boolean): boolean {
     const dirty = this.dirtyTicks;
     for (let c = 0; c < dirty.length; c++) {
       const channel = dirty[c];
@@ -472,9 +483,7 @@ export class FanOut {
     }
     this.dirtyCandles.length = 0;
 
-    const queue = this.queue;
-    for (let i = 0; i < queue.length; i++) this.send(queue[i]);
-    queue.length = 0;
+    const waiting = this.drain(more);
 
     if (this.overflowed.length) {
       for (const client of this.overflowed.splice(0)) {
@@ -482,6 +491,39 @@ export class FanOut {
       }
     }
     if (this.replaying.size) for (const client of this.replaying) this.writeReplays(client, now);
+    return waiting;
+  }
+
+  /**
+   * Writes the frames of sockets still waiting from earlier windows, oldest first, while `more()`
+   * (asked every SLICE_CHECK sockets) says there is time left; all of them without it. True while
+   * some still wait.
+   */
+  drain(more?: () => boolean): boolean {
+    const queue = this.queue;
+    let i = this.queueHead;
+    while (i < queue.length) {
+      this.send(queue[i++]);
+      if (more && i % SLICE_CHECK === 0 && i < queue.length && !more()) break;
+    }
+    if (i === queue.length) {
+      queue.length = 0;
+      this.queueHead = 0;
+      return false;
+    }
+    // Sockets written leave the front of the queue; compact it now and then, not per slice.
+    if (i > 4_096 && i * 2 > queue.length) {
+      queue.copyWithin(0, i);
+      queue.length -= i;
+      i = 0;
+    }
+    this.queueHead = i;
+    return true;
+  }
+
+  /** Sockets whose frames of an ended window are not written yet. */
+  get waitingClients(): number {
+    return this.queue.length - this.queueHead;
   }
 
   /** Tells every client the server is going away. */
