@@ -1,6 +1,9 @@
 // Preloaded (--import) into every measured server, Tickerboard included, so that all four report heap
 // and event-loop delay the same way without code in the app. It talks only over the IPC channel the
 // harness opens, and ends the server if the harness goes away.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 if (process.send) {
@@ -20,6 +23,27 @@ if (process.send) {
       }
     }
   }).observe({ entryTypes: ['gc'] });
+  // BENCH_CPU_PROFILE=<dir>: a CPU profile of every window between two resets, written there as
+  // <pid>-<n>.cpuprofile (Chrome DevTools' format), to see what an event-loop stall was made of.
+  const profileDir = process.env.BENCH_CPU_PROFILE;
+  let profiler;
+  let profiles = 0;
+  if (profileDir) {
+    profiler = new Session();
+    profiler.connect();
+    profiler.post('Profiler.enable');
+    profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+    profiler.post('Profiler.start');
+  }
+  const nextProfile = () =>
+    profiler.post('Profiler.stop', (err, res) => {
+      if (!err)
+        writeFileSync(
+          join(profileDir, `${process.pid}-${++profiles}.cpuprofile`),
+          JSON.stringify(res.profile),
+        );
+      profiler.post('Profiler.start');
+    });
   process.on('message', (msg) => {
     if (!msg || msg.probe !== true) return;
     if (msg.gc && typeof globalThis.gc === 'function') globalThis.gc();
@@ -35,6 +59,7 @@ if (process.send) {
       gc: { ...gc },
     });
     if (msg.reset) {
+      if (profiler) nextProfile();
       eld.reset();
       Object.assign(gc, { count: 0, ms: 0, maxMs: 0, over30: 0, major: 0, majorMs: 0 });
     }
