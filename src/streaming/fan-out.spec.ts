@@ -609,4 +609,22 @@ describe('FanOut', () => {
       expect(last.packets).toHaveLength(0);
     });
   });
+
+  describe('notices', () => {
+    it('tells a socket that connects while the stream is stalled, and not once it recovered', () => {
+      const sut = new FanOut(options);
+      const before = new FakeSink();
+      sut.addClient(before);
+      sut.broadcastNotice({ type: 'stalled', message: 'the bus is unreachable' });
+      const during = new FakeSink();
+      sut.addClient(during);
+      expect(during.notices).toEqual([{ type: 'stalled', message: 'the bus is unreachable' }]);
+      sut.broadcastNotice({ type: 'recovered', message: 'ticks flow again' });
+      const after = new FakeSink();
+      sut.addClient(after);
+      expect(after.notices).toEqual([]);
+      expect(during.notices.map((n) => n.type)).toEqual(['stalled', 'recovered']);
+      expect(before.notices.map((n) => n.type)).toEqual(['stalled', 'recovered']);
+    });
+  });
 });

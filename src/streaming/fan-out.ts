@@ -240,6 +240,8 @@ export class FanOut {
   private readonly candlesPrefix: string;
   private readonly suffix: string;
   private readonly frame: ((packet: string) => string) | undefined;
+  /** The `stalled` notice in force, until a `recovered` one. */
+  private stalled: Notice | undefined;
 
   constructor(private readonly options: FanOutOptions) {
     this.ticksPrefix = options.wire.ticksPrefix;
@@ -258,6 +260,8 @@ export class FanOut {
   addClient(sink: ClientSink): ClientState {
     const client = new ClientState(sink);
     this.clients.add(client);
+    // A socket that connects while the stream is stalled learns it at once, not at the recovery.
+    if (this.stalled) sink.notice(this.stalled);
     return client;
   }
 
@@ -535,8 +539,10 @@ export class FanOut {
     return this.queue.length - this.queueHead;
   }
 
-  /** Tells every client the server is going away. */
+  /** Tells every client news of the stream: it stalled or recovered, the server is going away. */
   broadcastNotice(notice: Notice): void {
+    if (notice.type === 'stalled') this.stalled = notice;
+    else if (notice.type === 'recovered') this.stalled = undefined;
     for (const client of this.clients) client.sink.notice(notice);
   }
 
