@@ -74,9 +74,11 @@ function roundRow(x: AgedRound): string[] {
     `${x.p50} / ${x.p99} / ${x.p999} / ${x.max}`,
     fmt(x.cpuMicrosPerTick, 2),
     fmt(x.deliveredPerSec),
+    fmt(x.framesPerSec),
     `${fmt(x.serverCpuPct)} %`,
     `${fmt(x.generatorCpuPct)} %`,
     fmt(x.eldMaxMs, 1),
+    fmt(x.generatorLoopMaxMs, 1),
     `${fmt(x.gcMaxMs, 1)} / ${x.gcOver30 ?? 'n/a'} / ${x.majorGcs ?? 'n/a'}`,
     `${fmt(x.heapMB)} / ${fmt(x.rssMB)}`,
     x.lost || x.duplicates || x.disconnected
@@ -103,7 +105,8 @@ export function agedSection(r: AgedResult, machine: string, command: string): st
       `, ${fmt(o.gapMs / 1000)} s apart. This is real aging, not an accelerated equivalent: the recent-tick ` +
       `rings fill after about 12 minutes of the default feed, the store and its candle tables grow as ` +
       `they do in production. Latency is tick timestamp to client receipt; loop max is the server's ` +
-      `longest event-loop delay in the round; GC is the longest pause / pauses over 30 ms / major GCs.`,
+      `longest event-loop delay in the round (load gen loop max: the generator's own, which the ` +
+      `latency includes); GC is the longest pause / pauses over 30 ms / major GCs.`,
   );
   if (r.error) lines.push('', `The run ended early: ${r.error}`);
   lines.push('');
@@ -115,9 +118,11 @@ export function agedSection(r: AgedResult, machine: string, command: string): st
         'latency ms p50 / p99 / p99.9 / max',
         'us per tick',
         'ticks/s delivered',
+        'frames/s',
         'server CPU',
         'load gen CPU',
         'loop max ms',
+        'load gen loop max ms',
         'GC max ms / >30 / major',
         'heap / RSS MB',
         'losses',

@@ -38,6 +38,8 @@ export interface AgedRound {
   deliveredPerSec: number;
   serverCpuPct: number;
   generatorCpuPct: number;
+  generatorLoopMaxMs?: number;
+  framesPerSec: number;
   eldMaxMs?: number;
   gcMaxMs?: number;
   gcOver30?: number;
@@ -102,6 +104,8 @@ function round(
     deliveredPerSec: step.deliveredPerSec,
     serverCpuPct: step.serverCpuPct,
     generatorCpuPct: step.generatorCpuPct,
+    generatorLoopMaxMs: step.generatorLoopMaxMs,
+    framesPerSec: step.framesPerSec,
     eldMaxMs: probe?.eldMaxMs,
     gcMaxMs: probe?.gc?.maxMs,
     gcOver30: probe?.gc?.over30,
@@ -145,7 +149,7 @@ export async function runAged(s: Scenario, o: AgedOptions): Promise<AgedResult> 
       result.rounds.push(r);
       log(
         `  ${phase} round ${i + 1}/${n} at ${fmt(at)} min: p99 ${r.p99} p99.9 ${r.p999} max ${r.max} ms, ` +
-          `${fmt(r.cpuMicrosPerTick)} us/tick, loop max ${fmt(r.eldMaxMs ?? NaN)} ms, ` +
+          `${fmt(r.cpuMicrosPerTick)} us/tick, loop max ${fmt(r.eldMaxMs ?? NaN)} ms (load gen ${fmt(r.generatorLoopMaxMs ?? NaN)}), ` +
           `GC max ${fmt(r.gcMaxMs ?? NaN)} ms (${r.majorGcs ?? '?'} major), heap ${fmt(r.heapMB ?? NaN)} MB` +
           `${r.pass ? '' : ` -- ${r.reasons.join('; ')}`}`,
       );

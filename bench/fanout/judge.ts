@@ -32,6 +32,8 @@ export interface StepResult {
   p999: number;
   max: number;
   eldP99Ms?: number;
+  /** The load generator's longest event-loop delay in the window. */
+  generatorLoopMaxMs?: number;
   rssMB: number;
   heapMB?: number;
   lost: number;
@@ -112,6 +114,7 @@ export function judge(
     p999: w.p999,
     max: w.max,
     eldP99Ms: m.eldP99Ms,
+    generatorLoopMaxMs: w.genLoopMaxMs,
     rssMB: m.rssMB,
     heapMB: m.heapMB,
     lost: w.totalLost,

@@ -1,5 +1,6 @@
 // The fan-out load generator: a separate process on the client core, driven over IPC by step.ts.
 // It opens the clients, subscribes them, and reports per-window deliveries, losses and latency.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { inPool, StreamClient, SYMBOL_LIST, Tally, type Protocol } from '../lib/stream-client';
 
 export type LoadCommand =
@@ -36,6 +37,11 @@ export interface WindowStats {
   p999: number;
   max: number;
   samples: number;
+  /**
+   * The generator's own longest event-loop delay in the window: latency it added by being busy,
+   * which the clients' figures include.
+   */
+  genLoopMaxMs: number;
 }
 
 export type LoadEvent =
@@ -47,6 +53,8 @@ export type LoadEvent =
   | { ev: 'error'; message: string };
 
 const tally = new Tally();
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 let clients: StreamClient[] = [];
 let sets: string[][] = [];
 let seqAtStart = new Float64Array(SYMBOL_LIST.length);
@@ -97,6 +105,7 @@ async function handle(msg: LoadCommand): Promise<void> {
     case 'window-start':
       tally.resetWindow();
       seqAtStart = Float64Array.from(tally.maxSeq);
+      loopDelay.reset();
       return send({ ev: 'window-started' });
     case 'window-end': {
       const produced: Record<string, number> = {};
@@ -129,6 +138,7 @@ async function handle(msg: LoadCommand): Promise<void> {
           p999: h.getValueAtPercentile(99.9),
           max: h.maxValue,
           samples: h.totalCount,
+          genLoopMaxMs: loopDelay.max / 1e6,
         },
       });
     }
