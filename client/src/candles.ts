@@ -5,7 +5,7 @@ export type LiveResult = 'updated' | 'appended' | 'ignored';
 
 /**
  * How many bars the chart keeps. Live candles append one bar per interval for as long as the page
- * is open (3,600 an hour on the 1s chart, each costing the chart library about 1.5 kB of heap), so
+ * is open (3,600 an hour on the 1s chart, each costing the chart library about 1.6 kB of heap), so
  * past `max` bars the oldest are dropped, down to `keep`: in batches, so that the chart's data is
  * replaced rarely rather than every bar. Bars the trader is looking at are kept (the view would
  * jump and scroll-back would fetch them again) until the book passes `ceiling`.
