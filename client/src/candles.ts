@@ -3,6 +3,35 @@ import type { Candle } from '../../src/contracts';
 
 export type LiveResult = 'updated' | 'appended' | 'ignored';
 
+/**
+ * How many bars the chart keeps. Live candles append one bar per interval for as long as the page
+ * is open (3,600 an hour on the 1s chart, each costing the chart library about 1.6 kB of heap), so
+ * past `max` bars the oldest are dropped, down to `keep`: in batches, so that the chart's data is
+ * replaced rarely rather than every bar. Bars the trader is looking at are kept (the view would
+ * jump and scroll-back would fetch them again) until the book passes `ceiling`.
+ */
+export interface BarCap {
+  max: number;
+  keep: number;
+  ceiling: number;
+  /** Bars left of the view that must remain after a trim (the chart asks for older history nearer the edge). */
+  margin: number;
+}
+
+export const BAR_CAP: BarCap = { max: 1_000, keep: 500, ceiling: 3_000, margin: 20 };
+
+/**
+ * How many of the oldest of `length` bars to drop, given `firstVisible`, the logical index of the
+ * leftmost bar in view (null when unknown, e.g. nothing drawn yet).
+ */
+export function barsToTrim(length: number, firstVisible: number | null, cap = BAR_CAP): number {
+  if (length <= cap.max) return 0;
+  const drop = length - cap.keep;
+  if (length > cap.ceiling) return drop;
+  if (firstVisible !== null && firstVisible < drop + cap.margin) return 0;
+  return drop;
+}
+
 export class CandleBook {
   private list: Candle[] = [];
   /** True once a page of older history came back short: there is nothing further back. */
@@ -32,6 +61,13 @@ export class CandleBook {
     if (older.length < requested || fresh.length === 0) this.exhausted = true;
     if (fresh.length) this.list = fresh.concat(this.list);
     return fresh.length;
+  }
+
+  /** Drops the `n` oldest candles; history before them can be fetched again. */
+  dropOldest(n: number): void {
+    if (n <= 0) return;
+    this.list = this.list.slice(n);
+    this.exhausted = false;
   }
 
   /**

@@ -1,13 +1,19 @@
 // Feeds the chart: history over REST, the open candle from the stream, older pages on scroll-back.
 import type { Candle, Instrument, Interval, LiveCandle } from '../../src/contracts';
 import { ApiError, type MarketApi } from './api';
-import { CandleBook } from './candles';
+import { barsToTrim, CandleBook } from './candles';
 
 /** What the chart view must offer the panel. */
 export interface CandleSink {
   reset(inst: Instrument, interval: Interval): void;
-  setData(list: readonly Candle[], keepView?: boolean): void;
+  /**
+   * Replaces the bars. `frontDelta`: bars added (+) or dropped (-) before those drawn, the view
+   * then moves with them to stay on the same bars; without it the view is the chart's default.
+   */
+  setData(list: readonly Candle[], frontDelta?: number): void;
   update(c: Candle): void;
+  /** Logical index of the leftmost bar in view, or null when nothing is drawn. */
+  firstVisible(): number | null;
 }
 
 export const HISTORY_LIMIT = 500;
@@ -30,7 +36,7 @@ export class ChartPanel {
 
   constructor(
     private readonly sink: CandleSink,
-    private readonly api: MarketApi,
+    private readonly api: Pick<MarketApi, 'candles'>,
     private readonly note: (note: ChartNote) => void,
   ) {}
 
@@ -110,8 +116,10 @@ export class ChartPanel {
         to: first.t,
         limit: OLDER_PAGE,
       });
-      if (token !== this.token) return;
-      if (this.book.prepend(older, OLDER_PAGE) > 0) this.sink.setData(this.book.candles, true);
+      // A trim while this was in flight moved the first bar: the page would leave a hole.
+      if (token !== this.token || this.book.first?.t !== first.t) return;
+      const added = this.book.prepend(older, OLDER_PAGE);
+      if (added > 0) this.sink.setData(this.book.candles, added);
     } catch (err) {
       if (token !== this.token) return;
       this.note({
@@ -132,8 +140,22 @@ export class ChartPanel {
         this.buffered.push(c);
         continue;
       }
-      if (this.book.applyLive(c) !== 'ignored') this.sink.update(c);
+      const result = this.book.applyLive(c);
+      if (result === 'ignored') continue;
+      if (result === 'appended') this.trim();
+      this.sink.update(c);
     }
+  }
+
+  /**
+   * Bounded over a long session: past the cap the oldest bars go and the view stays on what it
+   * showed. The bar just appended is left to update(), so the chart follows the live edge as usual.
+   */
+  private trim(): void {
+    const drop = barsToTrim(this.book.candles.length, this.sink.firstVisible());
+    if (drop === 0) return;
+    this.book.dropOldest(drop);
+    this.sink.setData(this.book.candles.slice(0, -1), -drop);
   }
 
   /** Whether the stream delivers this selection's live candle. */

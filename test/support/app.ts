@@ -42,6 +42,20 @@ export class LaggingClock extends Clock {
   }
 }
 
+/**
+ * Real time, `factor` times faster from the moment it is made: given to the app, the simulator
+ * lays down `factor` seconds of market (ticks, candle buckets, conflation windows) per second.
+ */
+export class FastClock extends Clock {
+  private readonly origin = Date.now();
+  constructor(readonly factor: number) {
+    super();
+  }
+  now(): number {
+    return this.origin + Math.floor((Date.now() - this.origin) * this.factor);
+  }
+}
+
 /** An app on the FakePriceFeed: nothing ticks until the spec says so. */
 export interface FakeFeedApp extends TestApp {
   feed: FakePriceFeed;
@@ -59,18 +73,26 @@ export interface StartOptions {
   fakeFeed: { lagMs?: number } | true;
 }
 
+export interface ClockOptions {
+  /** The app's clock (the simulator's included) instead of the system's, e.g. a FastClock. */
+  clock?: Clock;
+}
+
 /**
  * Env overrides are read exactly as the server reads its environment. PORT defaults to 0 (a free
  * port); a given DATA_DIR is kept on close, so a server can be restarted on it.
  */
-export async function startApp(env?: Record<string, string>): Promise<TestApp>;
 export async function startApp(
   env: Record<string, string>,
   options: StartOptions,
 ): Promise<FakeFeedApp>;
 export async function startApp(
+  env?: Record<string, string>,
+  options?: ClockOptions,
+): Promise<TestApp>;
+export async function startApp(
   env: Record<string, string> = {},
-  options?: StartOptions,
+  options?: StartOptions | ClockOptions,
 ): Promise<TestApp | FakeFeedApp> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tickerboard-e2e-'));
   const config = loadConfig({
@@ -86,7 +108,10 @@ export async function startApp(
     .overrideProvider(AppConfig)
     .useValue(config);
   let fake: Pick<FakeFeedApp, 'feed' | 'clock' | 'catchUp'> | undefined;
-  if (options?.fakeFeed) {
+  if (options && 'clock' in options && options.clock) {
+    builder = builder.overrideProvider(Clock).useValue(options.clock);
+  }
+  if (options && 'fakeFeed' in options) {
     const lagMs = options.fakeFeed === true ? 0 : (options.fakeFeed.lagMs ?? 0);
     const clock = new LaggingClock(lagMs);
     const feed = new FakePriceFeed(CATALOG, clock);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startApp } from './app';
+import { startApp, type ClockOptions } from './app';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -20,11 +20,15 @@ export interface BrowserServer {
 /**
  * Starts the real app serving the built dashboard (client/dist, built by the specs' globalSetup:
  * Vite's dev middleware cannot load inside Jest's VM modules). Given `PORT`, a spec can stop the
- * server and start it again where the page expects it.
+ * server and start it again where the page expects it. `options.clock` replaces the app's clock
+ * (a FastClock runs the market faster than real time).
  */
-export async function startServer(env: Record<string, string> = {}): Promise<BrowserServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  options: ClockOptions = {},
+): Promise<BrowserServer> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tickerboard-browser-'));
-  const server = await startApp({ CLIENT: 'static', ...env, DATA_DIR: dataDir });
+  const server = await startApp({ CLIENT: 'static', ...env, DATA_DIR: dataDir }, options);
   return {
     url: server.url,
     port: server.port,

@@ -119,17 +119,22 @@ export class ChartView {
     this.setData([]);
   }
 
-  /** History. With `keepView` (older bars prepended) the trader's scroll position is kept. */
-  setData(list: readonly Candle[], keepView = false): void {
+  /**
+   * History. With `frontDelta` (bars prepended, or the oldest dropped) the view moves by as many
+   * bars, so the trader keeps seeing the same ones.
+   */
+  setData(list: readonly Candle[], frontDelta = 0): void {
     const ts = this.chart.timeScale();
-    const before = keepView ? ts.getVisibleLogicalRange() : null;
-    const added = keepView ? list.length - this.count : 0;
+    const before = frontDelta ? ts.getVisibleLogicalRange() : null;
+    // At the live edge the chart keeps its distance from the last bar by itself; a range set here
+    // would only be applied at the next paint, by when newer bars may have pushed past it.
+    const live = before !== null && before.to >= this.count - 1;
     this.candles.setData(list.map((c) => this.bar(c)));
     this.volume.setData(list.map((c) => this.vol(c)));
     this.lastTime = list.length ? list[list.length - 1].t : -Infinity;
     this.count = list.length;
-    if (before && added > 0) {
-      ts.setVisibleLogicalRange({ from: before.from + added, to: before.to + added });
+    if (before && !live) {
+      ts.setVisibleLogicalRange({ from: before.from + frontDelta, to: before.to + frontDelta });
     }
     this.mark(list[list.length - 1], list.length);
   }
@@ -142,6 +147,10 @@ export class ChartView {
     if (c.t > this.lastTime) this.count++;
     this.lastTime = c.t;
     this.mark(c, this.count);
+  }
+
+  firstVisible(): number | null {
+    return this.count ? (this.chart.timeScale().getVisibleLogicalRange()?.from ?? null) : null;
   }
 
   setColors(colors: ChartColors): void {
