@@ -391,6 +391,22 @@ describe('Streaming timing (e2e)', () => {
     expect(frames.some((f) => new Set(f.map((t) => t.symbol)).size > 1)).toBe(true);
   });
 
+  it('reports in /api/metrics how long each window waited in the server before its last frame went out', async () => {
+    const s = await client();
+    let frames = 0;
+    s.on('ticks', () => frames++);
+    const ack = await s.emitWithAck('subscribe', { symbols: ['AAPL', 'BTCUSD', 'EURUSD'] });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    await waitFor(() => frames >= 20, 10_000);
+    const text = await (await fetch(`${sut.url}/api/metrics`)).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const windows = value('tickerboard_stream_window_write_seconds_count');
+    expect(windows).toBeGreaterThanOrEqual(20);
+    // Every window was written within a second of its oldest tick on this idle server.
+    expect(value('tickerboard_stream_window_write_seconds_bucket\\{le="1"\\}')).toBe(windows);
+  });
+
   it('conflates to at most one tick per symbol per throttleMs, always the latest', async () => {
     const full = await client();
     const conflated = await client();

@@ -16,6 +16,7 @@ import { bearerToken } from '../access/credentials.verifier';
 import { toErrorBody } from '../common/http-exception.filter';
 import { AppConfig } from '../config/app-config';
 import { MarketDataSource } from '../market-data/market-data.source';
+import { FanOutPump } from '../streaming/fan-out.pump';
 import { StreamingGateway } from '../streaming/streaming.gateway';
 import { createRegistry } from './metrics';
 
@@ -40,12 +41,16 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     source: MarketDataSource,
     gateway: StreamingGateway,
+    pump: FanOutPump,
     private readonly config: AppConfig,
   ) {
-    this.registry = createRegistry({
-      feed: () => source.stats(),
-      stream: () => gateway.stats(),
-    });
+    this.registry = createRegistry(
+      {
+        feed: () => source.stats(),
+        stream: () => gateway.stats(),
+      },
+      [pump.windowWrite],
+    );
     source.countClientsWith(() => gateway.stats().connectedClients);
   }
 

@@ -1,11 +1,16 @@
 // Process and streaming metrics in Prometheus format. Figures are read at scrape time from plain
 // counters, so nothing on the tick path touches the registry.
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 export type StatsSource = () => Record<string, number>;
 
-export function createRegistry(sources: Record<string, StatsSource>): Registry {
+/** `metrics`: ones kept by their owners (e.g. a histogram observed once per batch window). */
+export function createRegistry(
+  sources: Record<string, StatsSource>,
+  metrics: readonly Metric[] = [],
+): Registry {
   const registry = new Registry();
+  for (const metric of metrics) registry.registerMetric(metric);
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   for (const [prefix, source] of Object.entries(sources)) {
     for (const key of Object.keys(source())) {

@@ -3,6 +3,7 @@
 // slices of FLUSH_SLICE_MS, the rest on the next turns of the event loop, so that timers, requests
 // and control messages are served between slices even with thousands of sockets to write.
 import { performance } from 'node:perf_hooks';
+import { Histogram } from 'prom-client';
 import {
   type BeforeApplicationShutdown,
   Injectable,
@@ -30,6 +31,16 @@ export class FanOutPump implements OnModuleInit, BeforeApplicationShutdown, OnMo
   /** A drain of the rest of a window is scheduled. */
   private draining = false;
   private stopped = false;
+  /**
+   * Per window: from its oldest tick's `ts` to its last frame written, the longest any of its
+   * ticks waited in this server. Registered by the metrics module.
+   */
+  readonly windowWrite = new Histogram({
+    name: 'tickerboard_stream_window_write_seconds',
+    help: "Per batch window: from its oldest tick's timestamp to the last of its frames written to a socket",
+    buckets: [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5],
+    registers: [],
+  });
 
   constructor(
     private readonly fanOut: FanOut,
@@ -40,6 +51,8 @@ export class FanOutPump implements OnModuleInit, BeforeApplicationShutdown, OnMo
 
   onModuleInit(): void {
     const fanOut = this.fanOut;
+    fanOut.onWindowWritten = (oldestTs) =>
+      this.windowWrite.observe(Math.max(0, this.clock.now() - oldestTs) / 1000);
     const flush = (): void => {
       if (fanOut.flush(this.clock.now(), slice())) this.drainLater();
     };

@@ -595,6 +595,25 @@ describe('FanOut', () => {
       }
     });
 
+    it("reports a window once its last frame is written, with its oldest tick's ts", () => {
+      const sut = new FanOut(options);
+      const written: number[] = [];
+      sut.onWindowWritten = (ts) => written.push(ts);
+      followers(sut, SLICE_CHECK * 2);
+      const b = new FakeSink();
+      sut.subscribeTicks(sut.addClient(b), 'B', 'full', 1);
+      sut.onTick(tick('B', 90));
+      sut.onTick(tick('A', 100));
+      sut.onTick(tick('A', 110));
+      sut.flush(120, looks(0));
+      expect(written).toEqual([]);
+      sut.drain();
+      expect(written).toEqual([90]);
+      // A window with nothing to write reports nothing.
+      sut.flush(150);
+      expect(written).toEqual([90]);
+    });
+
     it('writes nothing to a socket that closed while it waited', () => {
       const sut = new FanOut(options);
       followers(sut, SLICE_CHECK);

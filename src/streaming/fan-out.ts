@@ -242,6 +242,13 @@ export class FanOut {
   private readonly frame: ((packet: string) => string) | undefined;
   /** The `stalled` notice in force, until a `recovered` one. */
   private stalled: Notice | undefined;
+  /** `ts` of the oldest tick of the window being written; NaN when none is. */
+  private writingSince = NaN;
+  /**
+   * Called once the last frame of a window is written, with the `ts` of its oldest tick: the
+   * longest any of its ticks waited in the server (metrics).
+   */
+  onWindowWritten: ((oldestTs: number) => void) | undefined;
 
   constructor(private readonly options: FanOutOptions) {
     this.ticksPrefix = options.wire.ticksPrefix;
@@ -441,9 +448,11 @@ export class FanOut {
       return true;
     }
     const dirty = this.dirtyTicks;
+    let oldest = Infinity;
     for (let c = 0; c < dirty.length; c++) {
       const channel = dirty[c];
       const window = channel.window;
+      if (window[0].ts < oldest) oldest = window[0].ts;
       const part = new Part(encodeTicks(window));
       const firstSeq = window[0].seq;
       const full = channel.full;
@@ -492,6 +501,7 @@ export class FanOut {
     }
     this.dirtyCandles.length = 0;
 
+    if (oldest < Infinity && this.queue.length > this.queueHead) this.writingSince = oldest;
     const waiting = this.drain(more);
     this.afterSend(now);
     return waiting;
@@ -522,6 +532,11 @@ export class FanOut {
     if (i === queue.length) {
       queue.length = 0;
       this.queueHead = 0;
+      if (!Number.isNaN(this.writingSince)) {
+        const since = this.writingSince;
+        this.writingSince = NaN;
+        this.onWindowWritten?.(since);
+      }
       return false;
     }
     // Sockets written leave the front of the queue; compact it now and then, not per slice.

@@ -31,6 +31,6 @@ import { SubscriptionsService } from './subscriptions.service';
     ControlRateGuard,
     StreamingGateway,
   ],
-  exports: [StreamingGateway],
+  exports: [StreamingGateway, FanOutPump],
 })
 export class StreamingModule {}
