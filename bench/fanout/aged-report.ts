@@ -72,6 +72,7 @@ function roundRow(x: AgedRound): string[] {
     x.phase,
     fmt(x.atMin, 1),
     `${x.p50} / ${x.p99} / ${x.p999} / ${x.max}`,
+    `${fmt(x.serverWriteP99Ms)} / ${fmt(x.serverWriteMaxMs)}`,
     fmt(x.cpuMicrosPerTick, 2),
     fmt(x.deliveredPerSec),
     fmt(x.framesPerSec),
@@ -106,7 +107,9 @@ export function agedSection(r: AgedResult, machine: string, command: string): st
       `rings fill after about 12 minutes of the default feed, the store and its candle tables grow as ` +
       `they do in production. Latency is tick timestamp to client receipt; loop max is the server's ` +
       `longest event-loop delay in the round (load gen loop max: the generator's own, which the ` +
-      `latency includes); GC is the longest pause / pauses over 30 ms / major GCs.`,
+      `latency includes); server writes: from each batch window's oldest tick to its last frame ` +
+      `written, read from the server's tickerboard_stream_window_write_seconds histogram (bucket ` +
+      `bounds: the p99 and the max are at most these), the server's share of the latency; GC is the longest pause / pauses over 30 ms / major GCs.`,
   );
   if (r.error) lines.push('', `The run ended early: ${r.error}`);
   lines.push('');
@@ -116,6 +119,7 @@ export function agedSection(r: AgedResult, machine: string, command: string): st
         'phase',
         'minute',
         'latency ms p50 / p99 / p99.9 / max',
+        'server writes ms p99 / max',
         'us per tick',
         'ticks/s delivered',
         'frames/s',

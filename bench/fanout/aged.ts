@@ -5,7 +5,7 @@
 import { DEFAULTS } from '../../src/config/defaults';
 import { sleep } from '../lib/proc';
 import { fmt, log } from '../lib/report';
-import type { ProbeReading } from '../lib/server';
+import type { ProbeReading, RunningServer } from '../lib/server';
 import type { StepResult } from './judge';
 import type { Scenario } from './scenarios';
 import { closeSession, measureWindow, openSession, type Session } from './step';
@@ -39,6 +39,13 @@ export interface AgedRound {
   serverCpuPct: number;
   generatorCpuPct: number;
   generatorLoopMaxMs?: number;
+  /**
+   * From the server's tickerboard_stream_window_write_seconds: per window, its oldest tick's ts to
+   * its last frame written; the bucket bounds holding the round's p99 and max (the server's own
+   * share of the latency, without the load generator's).
+   */
+  serverWriteP99Ms?: number;
+  serverWriteMaxMs?: number;
   framesPerSec: number;
   eldMaxMs?: number;
   gcMaxMs?: number;
@@ -82,11 +89,44 @@ export interface AgedResult {
   error?: string;
 }
 
+const WINDOW_WRITE = 'tickerboard_stream_window_write_seconds_bucket';
+
+/** The server's window-write histogram: cumulative counts by upper bound in ms. */
+async function windowWrites(server: RunningServer): Promise<Map<number, number> | undefined> {
+  try {
+    const text = await (await fetch(`${server.url}/api/metrics`)).text();
+    const out = new Map<number, number>();
+    for (const m of text.matchAll(new RegExp(`^${WINDOW_WRITE}\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))) {
+      out.set(m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, Number(m[2]));
+    }
+    return out.size ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bucket bound holding quantile `q` of the windows observed between two readings. */
+function bucketQuantile(
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
+  q: number,
+): number | undefined {
+  if (!before || !after) return undefined;
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) return undefined;
+  for (const le of bounds) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= q * total) return le;
+  }
+  return Infinity;
+}
+
 function round(
   phase: AgedRound['phase'],
   atMin: number,
   step: StepResult,
   probe: ProbeReading | undefined,
+  writes: { before?: Map<number, number>; after?: Map<number, number> },
 ): AgedRound {
   const reasons = [...step.reasons.filter((r) => !r.startsWith('p99 '))];
   if (step.p99 > AGED_LIMITS.p99Ms) reasons.push(`p99 ${step.p99} ms > ${AGED_LIMITS.p99Ms}`);
@@ -105,6 +145,8 @@ function round(
     serverCpuPct: step.serverCpuPct,
     generatorCpuPct: step.generatorCpuPct,
     generatorLoopMaxMs: step.generatorLoopMaxMs,
+    serverWriteP99Ms: bucketQuantile(writes.before, writes.after, 0.99),
+    serverWriteMaxMs: bucketQuantile(writes.before, writes.after, 1),
     framesPerSec: step.framesPerSec,
     eldMaxMs: probe?.eldMaxMs,
     gcMaxMs: probe?.gc?.maxMs,
@@ -144,12 +186,14 @@ export async function runAged(s: Scenario, o: AgedOptions): Promise<AgedResult> 
   const rounds = async (phase: AgedRound['phase'], n: number): Promise<void> => {
     for (let i = 0; i < n; i++) {
       const at = minutes();
+      const before = await windowWrites(session.server);
       const { step, probe } = await measureWindow(s, 'tickerboard', rate, session, o.roundMs);
-      const r = round(phase, at, step, probe);
+      const after = await windowWrites(session.server);
+      const r = round(phase, at, step, probe, { before, after });
       result.rounds.push(r);
       log(
         `  ${phase} round ${i + 1}/${n} at ${fmt(at)} min: p99 ${r.p99} p99.9 ${r.p999} max ${r.max} ms, ` +
-          `${fmt(r.cpuMicrosPerTick)} us/tick, loop max ${fmt(r.eldMaxMs ?? NaN)} ms (load gen ${fmt(r.generatorLoopMaxMs ?? NaN)}), ` +
+          `server writes p99 <= ${fmt(r.serverWriteP99Ms ?? NaN)} ms, ${fmt(r.cpuMicrosPerTick)} us/tick, loop max ${fmt(r.eldMaxMs ?? NaN)} ms (load gen ${fmt(r.generatorLoopMaxMs ?? NaN)}), ` +
           `GC max ${fmt(r.gcMaxMs ?? NaN)} ms (${r.majorGcs ?? '?'} major), heap ${fmt(r.heapMB ?? NaN)} MB` +
           `${r.pass ? '' : ` -- ${r.reasons.join('; ')}`}`,
       );
