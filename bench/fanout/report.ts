@@ -168,7 +168,9 @@ export function encodingSection(results: ScenarioResult[]): string {
     const compact = steps.filter((r) => r.server === 'tickerboard-compact' && !r.error);
     const rows: string[][] = [];
     for (const c of compact) {
-      const j = json.find((r) => r.rate === c.rate);
+      // Repeated rates (--rates=300,300) pair up in the order they ran.
+      const nth = compact.filter((r) => r.rate === c.rate).indexOf(c);
+      const j = json.filter((r) => r.rate === c.rate)[nth];
       for (const r of j ? [j, c] : [c]) {
         rows.push([
           r.server === 'tickerboard' ? 'json' : 'compact',
