@@ -1,6 +1,8 @@
 // Tick encodings compared offline, on the simulator's own ticks at the default feed: the bytes
 // each client of the 2,000 x 20 scenario would receive per tick, and the encoding CPU per
-// delivered tick when each symbol's window is encoded once and joined per socket as FanOut does.
+// delivered tick when each symbol's window is encoded once and joined per socket as FanOut does;
+// then the fan-out engine itself (FanOut.flush into sinks that take every frame), JSON against
+// compact, in alternating rounds, for a CPU comparison without the server's other work.
 // `npx tsx bench/fanout/encodings.ts [--seconds=N] [--clients=N]`. With NOTEPACK=<path to
 // notepack.io> (not a dependency: the msgpack coder of socket.io-msgpack-parser) it also sizes
 // Socket.IO's msgpack packets. Bytes are the WebSocket payload, as bench:fanout counts them.
@@ -14,11 +16,17 @@ import {
   compactHead,
   compactPrecision,
 } from '../../src/streaming/compact-ticks.encoder';
+import { FanOut, type ClientSink } from '../../src/streaming/fan-out';
+import { SOCKET_IO_WIRE } from '../../src/streaming/socket-io.wire';
 import { harnessFlags } from '../lib/args';
 import { fmt, table } from '../lib/report';
 import { scenarios, symbolSets } from './scenarios';
 
-const flags = harnessFlags('encodings', { seconds: 'number', clients: 'number' });
+const flags = harnessFlags('encodings', {
+  seconds: 'number',
+  clients: 'number',
+  rounds: 'number',
+});
 const SECONDS = flags.seconds ?? 20;
 const WINDOW_MS = DEFAULTS.batchMs;
 const START = Date.UTC(2026, 11, 3, 14, 0, 0);
@@ -109,6 +117,66 @@ if (process.env.NOTEPACK) {
   );
 }
 
+/** A socket that takes every frame at once and counts its bytes. */
+class CountingSink implements ClientSink {
+  bytes = 0;
+  write(packet: string): void {
+    this.bytes += packet.length;
+  }
+  writeFrame(frame: string): boolean {
+    this.bytes += frame.length;
+    return true;
+  }
+  bufferedBytes(): number {
+    return 0;
+  }
+  notice(): void {}
+  disconnect(): void {}
+}
+
+/**
+ * CPU of FanOut (onTick and flush per 25 ms window, frames built and shared as in the server) per
+ * delivered tick, for every client subscribed in one encoding; the first window of each run (the
+ * keyframes) included.
+ */
+function engineMicros(
+  ticks: Tick[],
+  sets: string[][],
+  encoding: 'json' | 'compact',
+): { us: number; bytesPerTick: number } {
+  const sut = new FanOut({
+    slowClientBytes: 1 << 30,
+    degradedGrowthBytes: 1 << 30,
+    maxClientBytes: 1 << 30,
+    degradedThrottleMs: 250,
+    wire: SOCKET_IO_WIRE,
+    pricePrecision: (symbol) => CATALOG.find((e) => e.symbol === symbol)?.pricePrecision ?? NaN,
+  });
+  const sinks = sets.map((set) => {
+    const sink = new CountingSink();
+    const client = sut.addClient(sink);
+    for (const s of set) sut.subscribeTicks(client, s, 'full', 1, undefined, undefined, encoding);
+    return sink;
+  });
+  const followers = new Map<string, number>();
+  for (const set of sets) for (const s of set) followers.set(s, (followers.get(s) ?? 0) + 1);
+  let delivered = 0;
+  const t0 = process.hrtime.bigint();
+  let end = START + WINDOW_MS;
+  for (const t of ticks) {
+    while (t.ts >= end) {
+      sut.flush(end);
+      end += WINDOW_MS;
+    }
+    sut.onTick(t);
+    delivered += followers.get(t.symbol) ?? 0;
+  }
+  sut.flush(end);
+  const us = Number(process.hrtime.bigint() - t0) / 1000;
+  const bytes = sinks.reduce((sum, s) => sum + s.bytes, 0);
+  return { us: us / delivered, bytesPerTick: bytes / delivered };
+}
+
 function main(): void {
   const base = scenarios(false).find((s) => s.id === 'full-2k')!;
   const sets = symbolSets({ ...base, clients: flags.clients ?? base.clients });
@@ -167,6 +235,34 @@ function main(): void {
   );
   process.stdout.write(
     `${table(['encoding', 'bytes/tick', 'encode us per delivered tick (offline)'], rows)}\n`,
+  );
+
+  // The engine, alternating encodings so that drift in the machine's load hits both alike.
+  const rounds = flags.rounds ?? 5;
+  const runs: Record<'json' | 'compact', number[]> = { json: [], compact: [] };
+  const frameBytes: Record<'json' | 'compact', number> = { json: 0, compact: 0 };
+  engineMicros(ticks, sets, 'json'); // warm-up
+  engineMicros(ticks, sets, 'compact');
+  for (let r = 0; r < rounds; r++) {
+    for (const e of ['json', 'compact'] as const) {
+      const m = engineMicros(ticks, sets, e);
+      runs[e].push(m.us);
+      frameBytes[e] = m.bytesPerTick;
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const mj = median(runs.json);
+  const mc = median(runs.compact);
+  process.stdout.write(
+    `\nFanOut in process, ${rounds} alternating rounds each, median (all rounds):\n\n${table(
+      ['encoding', 'us per delivered tick', 'rounds', 'WebSocket frame bytes/tick'],
+      (['json', 'compact'] as const).map((e) => [
+        e,
+        fmt(e === 'json' ? mj : mc, 3),
+        runs[e].map((x) => fmt(x, 3)).join(', '),
+        fmt(frameBytes[e], 1),
+      ]),
+    )}\ncompact / json: ${fmt((100 * mc) / mj)} %\n`,
   );
 }
 
