@@ -95,6 +95,11 @@ const controlPayload: fc.Arbitrary<Record<string, unknown>> = fc
           fc.constantFrom(49, 50, 5000, 5001, 100.5, '100', 'NaN', 1e308, -1, null, [100]),
         ),
         resume: resumeField,
+        encoding: fc.oneof(
+          { weight: 3, arbitrary: caseVariants(['json', 'compact']) },
+          { weight: 1, arbitrary: fc.constantFrom('msgpack', 'binary', 'JSON', '', 1, [], {}) },
+          { weight: 1, arbitrary: anyValue },
+        ),
       },
       { requiredKeys: ['symbols'] },
     ),
@@ -220,9 +225,13 @@ function subscriptionsProblem(subs: unknown): string | undefined {
       if (!['full', 'conflated'].includes(s.mode as string)) return `mode ${String(s.mode)}`;
       if (s.mode === 'conflated' && !(Number(s.throttleMs) >= 50 && Number(s.throttleMs) <= 5000))
         return `throttleMs ${String(s.throttleMs)}`;
+      // JSON, the default, is not named; compact is.
+      if (s.encoding !== undefined && s.encoding !== 'compact')
+        return `encoding ${String(s.encoding)}`;
     } else if (s.channel === 'candles') {
       if (!(INTERVALS as readonly unknown[]).includes(s.interval))
         return 'candles without interval';
+      if (s.encoding !== undefined) return 'candles with an encoding';
     } else return `channel ${String(s.channel)}`;
   }
   return undefined;
@@ -252,12 +261,35 @@ const messageBytes = (event: string, args: unknown[]) => {
   }
 };
 
+const ENCODING_PROBLEM = "encoding must be 'json' or 'compact'";
+
+/** A subscribe whose `encoding` is neither absent nor one of the two. */
+function badEncoding(m: Msg): boolean {
+  const req = m.args[0];
+  if (m.event !== 'subscribe' || !isObj(req) || !('encoding' in req)) return false;
+  return (
+    req.encoding !== undefined &&
+    req.encoding !== null &&
+    !['json', 'compact'].includes(req.encoding as string)
+  );
+}
+
 function ackProblem(m: Msg, ack: unknown): string | undefined {
   const known = REFUSALS.get(m.event);
   if (isObj(ack) && ack.ok === false) {
     const p = ackErrorProblem(ack);
     if (p) return p;
     const code = ackCode(ack)!;
+    if (badEncoding(m)) {
+      // The documented refusal names the field (or the payload was refused whole first).
+      const problems = ((ack.error as Obj).details as { problems?: string[] } | undefined)
+        ?.problems;
+      if (
+        code !== 'INVALID_PAYLOAD' ||
+        !problems?.some((x) => x === ENCODING_PROBLEM || x.startsWith('payload '))
+      )
+        return `a bad encoding refused without naming it: ${JSON.stringify(ack.error)}`;
+    }
     const allowed = known ?? ['INVALID_PAYLOAD']; // unknown events
     return allowed.includes(code) ? undefined : `${m.event} refused with ${code}`;
   }
@@ -267,6 +299,9 @@ function ackProblem(m: Msg, ack: unknown): string | undefined {
   if (p) return p;
   if (m.event === 'subscribe') {
     if (!Array.isArray(ack.snapshot)) return 'snapshot is not an array';
+    // An encoding that is not one of the two is refused: never taken, never a crash.
+    if (badEncoding(m))
+      return `subscribe ok with encoding ${JSON.stringify((m.args[0] as Obj).encoding)}`;
     if (ack.unresumable !== undefined && !Array.isArray(ack.unresumable))
       return 'unresumable is not an array';
     // What was asked for is now followed.
@@ -278,7 +313,9 @@ function ackProblem(m: Msg, ack: unknown): string | undefined {
         (s) =>
           s.symbol === symbol &&
           s.channel === channel &&
-          (channel === 'ticks' || s.interval === req.interval),
+          (channel === 'ticks' || s.interval === req.interval) &&
+          // A compact subscribe is listed as compact (unless the socket was conflated for slowness).
+          (channel !== 'ticks' || (req.encoding === 'compact') === (s.encoding === 'compact')),
       );
       if (!found) return `subscribe ok but ${symbol} ${channel} is not among the subscriptions`;
     }

@@ -22,6 +22,8 @@ export interface StepResult {
   offeredPerSec: number;
   framesPerSec: number;
   bytesPerSec: number;
+  /** WebSocket payload bytes received per tick received (Engine.IO and Socket.IO framing included). */
+  bytesPerTick: number;
   serverCpuPct: number;
   /** The kernel's part of serverCpuPct. */
   serverSysPct: number;
@@ -105,6 +107,7 @@ export function judge(
     offeredPerSec: m.offeredPerSec,
     framesPerSec: w.frames / m.seconds,
     bytesPerSec: w.bytes / m.seconds,
+    bytesPerTick: w.ticks > 0 ? w.bytes / w.ticks : NaN,
     serverCpuPct: (m.cpu / 1e6 / m.seconds) * 100,
     serverSysPct: (m.sys / 1e6 / m.seconds) * 100,
     cpuMicrosPerTick: w.ticks > 0 ? m.cpu / w.ticks : NaN,
@@ -147,6 +150,7 @@ export function failed(
     offeredPerSec,
     framesPerSec: NaN,
     bytesPerSec: NaN,
+    bytesPerTick: NaN,
     serverCpuPct: NaN,
     serverSysPct: NaN,
     cpuMicrosPerTick: NaN,
@@ -169,8 +173,9 @@ export function failed(
 export function stepLine(r: StepResult): string {
   const status = r.pass ? 'pass' : `FAIL (${r.reasons.join('; ')})`;
   return (
-    `  ${r.server.padEnd(18)} rate ${String(r.rate).padStart(6)}  delivered ${fmt(r.deliveredPerSec).padStart(10)}/s` +
+    `  ${r.server.padEnd(19)} rate ${String(r.rate).padStart(6)}  delivered ${fmt(r.deliveredPerSec).padStart(10)}/s` +
     ` of ${fmt(r.offeredPerSec)}  cpu ${fmt(r.serverCpuPct)}% (kernel ${fmt(r.serverSysPct)}%) ${fmt(r.cpuMicrosPerTick, 2)} us/tick` +
+    ` ${fmt(r.bytesPerTick, 1)} B/tick` +
     `  p50/p99 ${r.p50}/${r.p99} ms  gen ${fmt(r.generatorCpuPct)}%  ${status}`
   );
 }

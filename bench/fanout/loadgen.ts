@@ -12,7 +12,14 @@ export type LoadCommand =
       checkGaps: boolean;
       concurrency: number;
     }
-  | { cmd: 'subscribe'; mode: 'full' | 'conflated'; throttleMs?: number; concurrency: number }
+  | {
+      cmd: 'subscribe';
+      mode: 'full' | 'conflated';
+      throttleMs?: number;
+      /** 'compact': the clients decode `t` frames (CompactTickDecoder) and check them alike. */
+      encoding?: 'json' | 'compact';
+      concurrency: number;
+    }
   | { cmd: 'window-start' }
   | { cmd: 'window-end' }
   | { cmd: 'exit' };
@@ -94,6 +101,7 @@ async function handle(msg: LoadCommand): Promise<void> {
           await clients[i].subscribe({
             symbols: sets[i],
             ...(msg.mode === 'conflated' ? { mode: 'conflated', throttleMs: msg.throttleMs } : {}),
+            ...(msg.encoding === 'compact' ? { encoding: 'compact' } : {}),
           });
         } catch (err) {
           failed++;

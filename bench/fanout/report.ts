@@ -128,6 +128,7 @@ function scenarioTables(res: ScenarioResult): string[] {
         'frames/s',
         'server CPU % (kernel)',
         'us/tick',
+        'B/tick',
         'p50/p99/p99.9/max ms',
         'loop p99 ms',
         'RSS MB',
@@ -142,6 +143,7 @@ function scenarioTables(res: ScenarioResult): string[] {
         fmt(r.framesPerSec),
         `${fmt(r.serverCpuPct)} (${fmt(r.serverSysPct)})`,
         fmt(r.cpuMicrosPerTick, 2),
+        fmt(r.bytesPerTick, 1),
         `${r.p50}/${r.p99}/${r.p999}/${r.max}`,
         fmt(r.eldP99Ms, 1),
         fmt(r.rssMB),
@@ -152,6 +154,57 @@ function scenarioTables(res: ScenarioResult): string[] {
   );
   parts.push('</details>');
   return parts;
+}
+
+/**
+ * Tickerboard's tick encodings side by side (`--encoding=json,compact`): bytes and server CPU per
+ * delivered tick at each rate both were measured at, with compact's ratios to JSON.
+ */
+export function encodingSection(results: ScenarioResult[]): string {
+  const parts: string[] = [];
+  for (const res of results) {
+    const steps = res.summaries.flatMap((x) => x.steps);
+    const json = steps.filter((r) => r.server === 'tickerboard' && !r.error);
+    const compact = steps.filter((r) => r.server === 'tickerboard-compact' && !r.error);
+    const rows: string[][] = [];
+    for (const c of compact) {
+      // Repeated rates (--rates=300,300) pair up in the order they ran.
+      const nth = compact.filter((r) => r.rate === c.rate).indexOf(c);
+      const j = json.filter((r) => r.rate === c.rate)[nth];
+      for (const r of j ? [j, c] : [c]) {
+        rows.push([
+          r.server === 'tickerboard' ? 'json' : 'compact',
+          String(r.rate),
+          fmt(r.deliveredPerSec),
+          fmt(r.bytesPerTick, 1),
+          fmt(r.cpuMicrosPerTick, 2),
+          `${r.p50}/${r.p99}`,
+          r === c && j ? `${fmt((100 * c.bytesPerTick) / j.bytesPerTick)} %` : '',
+          r === c && j ? `${fmt((100 * c.cpuMicrosPerTick) / j.cpuMicrosPerTick)} %` : '',
+          r.pass ? 'pass' : r.reasons.join('; '),
+        ]);
+      }
+    }
+    if (!rows.length) continue;
+    parts.push(`### Tick encodings: ${res.scenario.title}`);
+    parts.push(
+      table(
+        [
+          'encoding',
+          'TICK_RATE',
+          'delivered/s',
+          'bytes/tick',
+          'server us/tick',
+          'p50/p99 ms',
+          'bytes vs json',
+          'CPU vs json',
+          'result',
+        ],
+        rows,
+      ),
+    );
+  }
+  return parts.join('\n\n');
 }
 
 /** The goals table, when the run has the scenario the goals are set on. */

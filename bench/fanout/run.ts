@@ -6,11 +6,15 @@
 //   The aged step (scenario id `aged`, in every full run; --only=aged for it alone):
 //   --age-min=N (30)  --until-min=N (no later rounds)  --aged-rounds=N (10)  --round-ms=N (20000)
 //   --aged-clients=N (the scenario's 2,000)
+//   --encoding=json,compact  the tick encodings Tickerboard's clients subscribe with (default json):
+//   `compact` measures it as server kind `tickerboard-compact`, beside `tickerboard` when both
+//   are listed, and prints bytes and CPU per tick of each
 import { readFileSync } from 'node:fs';
 import { harnessFlags } from '../lib/args';
 import { isNoisy, loadavg1, machineLine, pinSelf } from '../lib/proc';
 import { fmt, log, saveJson, writeSection } from '../lib/report';
 import { buildTickerboard, CLIENT_CORE, type ServerKind } from '../lib/server';
+import { encodingSection } from './report';
 import { stepLine } from './judge';
 import { runScenario, type ScenarioResult } from './ladder';
 import { FANOUT_HEADING, fanoutSection, type ReportMeta } from './report';
@@ -33,10 +37,27 @@ const flags = harnessFlags('bench:fanout', {
   'aged-rounds': 'number',
   'round-ms': 'number',
   'aged-clients': 'number',
+  encoding: 'list',
 });
+const ENCODINGS = flags.encoding ?? ['json'];
+for (const e of ENCODINGS) {
+  if (e !== 'json' && e !== 'compact') {
+    process.stderr.write(`bench:fanout: --encoding takes json and compact, got '${e}'\n`);
+    process.exit(2);
+  }
+}
+
+/** Tickerboard once per encoding asked for; the baselines as they are. */
+function withEncodings(kinds: readonly ServerKind[]): ServerKind[] {
+  return kinds.flatMap((k): ServerKind[] =>
+    k === 'tickerboard'
+      ? ENCODINGS.map((e) => (e === 'compact' ? 'tickerboard-compact' : 'tickerboard'))
+      : [k],
+  );
+}
 const QUICK = flags.quick;
 const ONLY = flags.only;
-const SERVERS = flags.servers as ServerKind[] | undefined;
+const SERVERS = flags.servers && withEncodings(flags.servers as ServerKind[]);
 /** Fixed rates instead of the ladder: every listed server once per rate, printed, not written. */
 const RATES = flags.rates?.map(Number);
 const WARMUP_MS = QUICK ? 1000 : 1500;
@@ -90,7 +111,9 @@ async function main(): Promise<void> {
     buildTickerboard();
   }
   const all = scenarios(QUICK);
-  const list = all.filter((s) => !ONLY || ONLY.includes(s.id));
+  const list = all
+    .filter((s) => !ONLY || ONLY.includes(s.id))
+    .map((s) => ({ ...s, servers: withEncodings(s.servers) }));
   // The aged step runs after the ladders, on the first full-mode scenario's clients (2,000 x 20).
   const agedWanted = !RATES && (!ONLY || ONLY.includes('aged'));
   // Share the budget by how much each scenario has to climb.
@@ -154,6 +177,7 @@ async function main(): Promise<void> {
     loadAfter,
   });
   process.stdout.write(`\n${body}\n\nraw figures: ${out}\n`);
+  if (ENCODINGS.includes('compact')) process.stdout.write(`\n${encodingSection(results)}\n`);
   log(`done in ${fmt((Date.now() - started) / 1000)} s, loadavg after ${loadAfter}`);
   if (!QUICK && !RATES && !flags['no-write']) writeSection(FANOUT_HEADING, body);
 

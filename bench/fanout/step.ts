@@ -6,6 +6,7 @@ import { clientRate } from '../lib/feed-model';
 import { procCpuMicros, sleep, spawnPinned, stopGroup } from '../lib/proc';
 import {
   CLIENT_CORE,
+  clientEncoding,
   ROOT,
   startServer,
   TSX_ENV,
@@ -85,7 +86,13 @@ export async function openSession(
             : undefined,
       };
     }
-    gen.send({ cmd: 'subscribe', mode: s.mode, throttleMs: s.throttleMs, concurrency: 200 });
+    gen.send({
+      cmd: 'subscribe',
+      mode: s.mode,
+      throttleMs: s.throttleMs,
+      encoding: clientEncoding(kind),
+      concurrency: 200,
+    });
     const subscribed = await gen.next('subscribed', 180_000);
     if (subscribed.failed > 0)
       throw new Error(`${subscribed.failed} subscriptions failed: ${subscribed.firstError}`);

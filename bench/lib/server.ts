@@ -31,10 +31,12 @@ export const SERVER_CORE = 0;
 export const TSX_ENV = { TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.spec.json') };
 export const CLIENT_CORE = 1;
 
-export type ServerKind = 'tickerboard' | 'nest-per-tick' | 'socketio-per-tick' | 'ws-batched';
+export type ServerKind =
+  'tickerboard' | 'tickerboard-compact' | 'nest-per-tick' | 'socketio-per-tick' | 'ws-batched';
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
   tickerboard: 'A Tickerboard (as shipped)',
+  'tickerboard-compact': "A' Tickerboard, clients subscribed with encoding 'compact'",
   'nest-per-tick': 'B NestJS gateway, per-tick room emit',
   'socketio-per-tick': 'C raw socket.io, per-tick room emit',
   'ws-batched': 'D raw ws, one pre-encoded frame per batch',
@@ -101,6 +103,16 @@ export function buildTickerboard(): void {
     throw new Error(`nest build failed:\n${out.stdout}\n${out.stderr}`);
 }
 
+/** Tickerboard itself (the same server, whichever encoding its clients ask for). */
+export function isTickerboard(kind: ServerKind): boolean {
+  return kind === 'tickerboard' || kind === 'tickerboard-compact';
+}
+
+/** The tick encoding the load generator's clients subscribe with for `kind`. */
+export function clientEncoding(kind: ServerKind): 'json' | 'compact' {
+  return kind === 'tickerboard-compact' ? 'compact' : 'json';
+}
+
 /** Starts a server; one retry covers a port taken between choosing it and listening on it. */
 export async function startServer(kind: ServerKind, opts: ServerOptions): Promise<RunningServer> {
   try {
@@ -120,7 +132,7 @@ async function startServerOnce(kind: ServerKind, opts: ServerOptions): Promise<R
   // BENCH_SERVER_NODE_ARGS: extra flags for the server under test, e.g. `--cpu-prof`.
   const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const nodeFlags = [...extra, '--expose-gc', '--import', PROBE];
-  if (kind === 'tickerboard') {
+  if (isTickerboard(kind)) {
     dataDir = mkdtempSync(join(tmpdir(), 'tickerboard-bench-'));
     proc = spawnPinned(SERVER_CORE, [...nodeFlags, join(APP_DIR, 'main.js')], {
       ...common,

@@ -2,8 +2,10 @@
 // `ws` (for Tickerboard and the socket.io baselines) or plain JSON frames (for the raw ws baseline).
 // Ticks are found by scanning the frame text instead of JSON.parse, so that one core can check
 // millions of ticks per second; a sample of frames is fully parsed to prove the scan right.
+// Compact frames (`t` events) are parsed and decoded whole, as a client of them must.
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
+import { CompactTickDecoder } from '../../src/contracts';
 import { CATALOG } from '../../src/instruments/catalog';
 import { socketIoConnectPacket } from './auth';
 
@@ -16,6 +18,7 @@ export interface SubscribeRequest {
   symbols: string[];
   mode?: 'full' | 'conflated';
   throttleMs?: number;
+  encoding?: 'compact';
 }
 
 /** Counters shared by all clients of one process; `resetWindow` starts a measuring window. */
@@ -64,6 +67,8 @@ export class StreamClient {
   private readonly acks = new Map<number, (payload: unknown) => void>();
   private wsAck: ((payload: unknown) => void) | undefined;
   private closing = false;
+  /** Made on the first compact frame. */
+  private decoder: CompactTickDecoder | undefined;
 
   constructor(
     private readonly url: string,
@@ -165,6 +170,7 @@ export class StreamClient {
     const type = text.charCodeAt(1);
     if (type === 50 /* 2: event */) {
       if (text.startsWith('42["tick')) return this.onTicks(text, 2, now);
+      if (text.startsWith('42["t",')) return this.onCompact(text, now);
       if (text.startsWith('42["notice"')) this.tally.notices++;
       return;
     }
@@ -185,28 +191,53 @@ export class StreamClient {
   private onTicks(text: string, from: number, now: number): void {
     const tally = this.tally;
     tally.frames++;
-    const n = scanTicks(text, from, (sym, seq, ts) => {
-      const last = this.lastSeq[sym];
-      if (last !== 0) {
-        if (seq === last + 1) {
-          // in order
-        } else if (seq <= last) {
-          tally.duplicates++;
-          tally.totalDuplicates++;
-          return;
-        } else if (this.checkGaps) {
-          tally.lost += seq - last - 1;
-          tally.totalLost += seq - last - 1;
-        }
-      }
-      this.lastSeq[sym] = seq;
-      if (seq > tally.maxSeq[sym]) tally.maxSeq[sym] = seq;
-      tally.latency.recordValue(now > ts ? now - ts : 0);
-      this.onTick?.(sym, seq, ts, now);
-    });
+    const n = scanTicks(text, from, (sym, seq, ts) => this.received(sym, seq, ts, now));
     tally.ticks += n;
     tally.totalTicks += n;
     if (tally.shouldVerify() && countTicksParsed(text.slice(from)) !== n) tally.formatErrors++;
+  }
+
+  /** A `t` frame: decoded into ticks, each checked like a scanned JSON tick. */
+  private onCompact(text: string, now: number): void {
+    const tally = this.tally;
+    tally.frames++;
+    let n = 0;
+    try {
+      const [, frame] = JSON.parse(text.slice(2)) as [string, unknown];
+      const ticks = (this.decoder ??= new CompactTickDecoder()).decode(frame);
+      for (const t of ticks) {
+        const sym = SYMBOL_INDEX.get(t.symbol);
+        if (sym === undefined) continue;
+        this.received(sym, t.seq, t.ts, now);
+        n++;
+      }
+    } catch {
+      tally.formatErrors++;
+    }
+    tally.ticks += n;
+    tally.totalTicks += n;
+  }
+
+  /** One tick: seq continuity per symbol (full mode), latency, and the window's counts. */
+  private received(sym: number, seq: number, ts: number, now: number): void {
+    const tally = this.tally;
+    const last = this.lastSeq[sym];
+    if (last !== 0) {
+      if (seq === last + 1) {
+        // in order
+      } else if (seq <= last) {
+        tally.duplicates++;
+        tally.totalDuplicates++;
+        return;
+      } else if (this.checkGaps) {
+        tally.lost += seq - last - 1;
+        tally.totalLost += seq - last - 1;
+      }
+    }
+    this.lastSeq[sym] = seq;
+    if (seq > tally.maxSeq[sym]) tally.maxSeq[sym] = seq;
+    tally.latency.recordValue(now > ts ? now - ts : 0);
+    this.onTick?.(sym, seq, ts, now);
   }
 }
 

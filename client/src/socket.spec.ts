@@ -1,7 +1,7 @@
 // The stream against a real Socket.IO server in this process: what the acknowledgements and
 // notices of a (cluster-mode) server make of the handlers.
 import { Server, type Socket } from 'socket.io';
-import type { Notice, SubscribeRequest } from '../../src/contracts';
+import type { CompactFrame, Notice, SubscribeRequest, Tick } from '../../src/contracts';
 import { AuthGate } from './auth';
 import { KeyStore } from './key-store';
 import {
@@ -109,6 +109,82 @@ describe('createStream', () => {
     stream.setSymbols(['AAPL']);
     return stream;
   }
+
+  it('subscribes with the compact encoding and hands decoded ticks on; JSON on request', async () => {
+    const got: Tick[] = [];
+    const { handlers } = recorder();
+    handlers.ticks = (ticks) => got.push(...ticks);
+    open(handlers);
+    await until(() => subscribes.length === 1);
+    expect(subscribes[0]).toMatchObject({ symbols: ['AAPL'], mode: 'full', encoding: 'compact' });
+    const frame: CompactFrame = [
+      [
+        'AAPL',
+        [7, 1000, 189.5, 189.52, 300, 500, 189.52, 100, 1200, 2],
+        5,
+        -3,
+        1,
+        0,
+        200,
+        400,
+        100,
+      ],
+    ];
+    sockets[0].emit('t', frame);
+    await until(() => got.length === 2);
+    expect(got).toEqual([
+      {
+        symbol: 'AAPL',
+        seq: 7,
+        ts: 1000,
+        bid: 189.5,
+        ask: 189.52,
+        bidSize: 300,
+        askSize: 500,
+        last: 189.52,
+        size: 100,
+        volume: 1200,
+      },
+      {
+        symbol: 'AAPL',
+        seq: 8,
+        ts: 1005,
+        bid: 189.47,
+        ask: 189.5,
+        bidSize: 200,
+        askSize: 400,
+        last: 189.47,
+        size: 100,
+        volume: 1300,
+      },
+    ]);
+    stream?.close();
+    stream = createStream({
+      url,
+      mode: 'full',
+      encoding: 'json',
+      resumePoints: () => ({}),
+      handlers,
+    });
+    stream.setSymbols(['MSFT']);
+    await until(() => subscribes.length === 2);
+    expect(subscribes[1]).not.toHaveProperty('encoding');
+  });
+
+  it('starts again from keyframes, resuming, when a frame cannot be decoded', async () => {
+    const { handlers } = recorder();
+    stream = createStream({
+      url,
+      mode: 'full',
+      resumePoints: () => ({ AAPL: 41 }),
+      handlers,
+    });
+    stream.setSymbols(['AAPL']);
+    await until(() => subscribes.length === 1);
+    sockets[0].emit('t', [['AAPL', 1, 2, 3, 4, 5, 6, 7]]); // a delta with no keyframe before it
+    await until(() => subscribes.length === 2);
+    expect(subscribes[1]).toMatchObject({ symbols: ['AAPL'], resume: { AAPL: 41 } });
+  });
 
   it("reports the node each connection's acknowledgement names, and none without one", async () => {
     const { events, handlers } = recorder();

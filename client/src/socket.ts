@@ -1,8 +1,12 @@
 // The stream: the only file that knows the socket's event names. It keeps the server's
 // subscriptions equal to what the page wants, and re-establishes them (resuming by seq) on every connect.
 // The stored key goes in the handshake's `auth` (never the URL), read afresh at every (re)connect.
+// Ticks arrive in the compact encoding by default and are decoded here, so the rest of the page
+// sees Tick objects either way.
 import { io, type Socket } from 'socket.io-client';
 import {
+  CompactFrameError,
+  CompactTickDecoder,
   EVENTS,
   type ClientToServerEvents,
   type Interval,
@@ -14,6 +18,7 @@ import {
   type SubscribeRequest,
   type Subscription,
   type Tick,
+  type TickEncoding,
 } from '../../src/contracts';
 import type { Credentials } from './auth';
 
@@ -60,6 +65,8 @@ export interface StreamOptions {
   handlers: StreamHandlers;
   /** The key for the handshake, and where the server's verdict on it goes. */
   credentials?: Credentials;
+  /** How ticks travel: 'compact' (default; a third of the bytes) or 'json'. */
+  encoding?: TickEncoding;
 }
 
 export interface MarketStream {
@@ -129,6 +136,8 @@ export function createStream(opts: StreamOptions): MarketStream {
   let candleActive: CandleSelection | null = null;
   let everConnected = false;
   let closed = false;
+  const encoding = opts.encoding ?? 'compact';
+  const decoder = new CompactTickDecoder();
 
   const modeOf = (symbol: string): StreamMode =>
     opts.mode === 'full' || symbol === focus ? 'full' : 'conflated';
@@ -138,6 +147,7 @@ export function createStream(opts: StreamOptions): MarketStream {
       const chunk = symbols.slice(i, i + MAX_SYMBOLS_PER_REQUEST);
       const req: SubscribeRequest = { symbols: chunk, channel: 'ticks', mode };
       if (mode === 'conflated' && opts.throttleMs !== undefined) req.throttleMs = opts.throttleMs;
+      if (encoding === 'compact') req.encoding = 'compact';
       if (resume && mode === 'full') {
         // Only full-mode ticks can be resumed; the server replays them before its answer.
         const points = opts.resumePoints();
@@ -274,6 +284,20 @@ export function createStream(opts: StreamOptions): MarketStream {
     h.unauthorized(refused);
   });
   socket.on(EVENTS.ticks, (ticks) => h.ticks(ticks));
+  socket.on(EVENTS.compactTicks, (frame) => {
+    let ticks: Tick[];
+    try {
+      ticks = decoder.decode(frame);
+    } catch (err) {
+      if (!(err instanceof CompactFrameError)) throw err;
+      // Not expected from the server; start every symbol again from a keyframe, resuming by seq.
+      decoder.forget();
+      active.clear();
+      syncTicks(true);
+      return;
+    }
+    if (ticks.length) h.ticks(ticks);
+  });
   socket.on(EVENTS.candles, (candles) => h.candles(candles));
   socket.on(EVENTS.notice, (notice) => {
     if (typeof notice !== 'object' || notice === null) return; // nothing to go on

@@ -1,2 +1,3 @@
 export * from './market';
 export * from './socket-events';
+export * from './compact-ticks';

@@ -1,4 +1,5 @@
 // The Socket.IO protocol: event names and the typed event maps used by gateway, client and tests.
+import type { CompactFrame, TickEncoding } from './compact-ticks';
 import type { Interval, LiveCandle, Snapshot, Tick, ErrorCode } from './market';
 
 export type Channel = 'ticks' | 'candles';
@@ -12,6 +13,11 @@ export interface SubscribeRequest {
   throttleMs?: number;
   /** Last `seq` the client holds per symbol; full-mode ticks only. */
   resume?: Record<string, number>;
+  /**
+   * Ticks channel: 'json' (default) sends `ticks` events of Tick objects; 'compact' sends `t`
+   * events (CompactFrame, decoded by CompactTickDecoder in compact-ticks.ts).
+   */
+  encoding?: TickEncoding;
 }
 
 export interface UnsubscribeRequest {
@@ -26,6 +32,8 @@ export interface Subscription {
   interval?: Interval;
   mode: StreamMode;
   throttleMs?: number;
+  /** Present only for compact ticks: JSON is the default and stays unmarked. */
+  encoding?: 'compact';
 }
 
 export interface AckError {
@@ -101,12 +109,15 @@ export const EVENTS = {
   unsubscribe: 'unsubscribe',
   subscriptions: 'subscriptions',
   ticks: 'ticks',
+  /** Ticks of compact subscriptions (docs/PROTOCOL.md, "Compact ticks"). */
+  compactTicks: 't',
   candles: 'candles',
   notice: 'notice',
 } as const;
 
 export interface ServerToClientEvents {
   ticks: (ticks: Tick[]) => void;
+  t: (frame: CompactFrame) => void;
   candles: (candles: LiveCandle[]) => void;
   notice: (notice: Notice) => void;
 }

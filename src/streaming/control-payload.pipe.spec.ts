@@ -50,6 +50,11 @@ describe('ControlPayloadPipe', () => {
     expect(problems({ symbols: ['AAPL'], channel: 'candles', interval: '2m' })).toEqual([
       'interval must be one of 1s, 1m, 5m, 15m, 1h, 1d',
     ]);
+    for (const encoding of ['COMPACT', 'msgpack', '', 1, ['compact'], { compact: true }]) {
+      expect(problems({ symbols: ['AAPL'], encoding })).toEqual([
+        "encoding must be 'json' or 'compact'",
+      ]);
+    }
   });
 
   it('returns the DTO, without fields it does not declare', () => {

@@ -1,4 +1,10 @@
-import type { LiveCandle, Notice, Tick } from '../contracts';
+import {
+  CompactTickDecoder,
+  type CompactFrame,
+  type LiveCandle,
+  type Notice,
+  type Tick,
+} from '../contracts';
 import {
   FanOut,
   MAX_HELD_TICKS,
@@ -53,18 +59,37 @@ class FakeSink implements ClientSink {
   ticks(): Tick[] {
     return this.tickFrames().flat();
   }
+  /** `t` events (compact entries), one frame each. */
+  compactFrames(): CompactFrame[] {
+    return this.packets
+      .filter((p) => p.startsWith('2["t"'))
+      .map((p) => JSON.parse(p.slice(1))[1] as CompactFrame);
+  }
+  /** The compact frames decoded in order, by one decoder as a client would. */
+  decoded(): Tick[] {
+    const decoder = new CompactTickDecoder();
+    return this.compactFrames().flatMap((f) => decoder.decode(f));
+  }
+  /** Keyframes per compact frame. */
+  keyframes(): number[] {
+    return this.compactFrames().map(
+      (f) => f.flatMap((entry) => entry.slice(1)).filter(Array.isArray).length,
+    );
+  }
 }
 
 let seqs: Record<string, number> = {};
 function tick(symbol: string, ts = 0): Tick {
   seqs[symbol] = (seqs[symbol] ?? 0) + 1;
+  const seq = seqs[symbol];
   return {
     symbol,
-    seq: seqs[symbol],
+    seq,
     ts,
-    bid: 1,
-    ask: 1.01,
-    last: 1,
+    // On a 0.01 grid, moving, so that compact deltas have something to carry.
+    bid: (100 + (seq % 7)) / 100,
+    ask: (101 + (seq % 7)) / 100,
+    last: (100 + (seq % 7)) / 100,
     size: 1,
     volume: seqs[symbol],
     bidSize: 1,
@@ -84,6 +109,18 @@ const options = {
   degradedThrottleMs: 250,
   wire: packetsOnly,
 };
+
+/** A frame builder that records what it was asked to frame. */
+function framing(): { calls: string[]; frame: (packet: string) => string } {
+  const calls: string[] = [];
+  return {
+    calls,
+    frame: (packet) => {
+      calls.push(packet);
+      return engineIoWebSocketFrame(packet);
+    },
+  };
+}
 
 describe('FanOut', () => {
   beforeEach(() => (seqs = {}));
@@ -488,17 +525,6 @@ describe('FanOut', () => {
   });
 
   describe('with pre-built wire frames', () => {
-    const framing = (): { calls: string[]; frame: (packet: string) => string } => {
-      const calls: string[] = [];
-      return {
-        calls,
-        frame: (packet) => {
-          calls.push(packet);
-          return engineIoWebSocketFrame(packet);
-        },
-      };
-    };
-
     it('builds a frame once per part and shares it between sockets that send that part alone', () => {
       const f = framing();
       const sut = new FanOut({ ...options, wire: { ...SOCKET_IO_WIRE, frame: f.frame } });
@@ -644,6 +670,196 @@ describe('FanOut', () => {
       expect(after.notices).toEqual([]);
       expect(during.notices.map((n) => n.type)).toEqual(['stalled', 'recovered']);
       expect(before.notices.map((n) => n.type)).toEqual(['stalled', 'recovered']);
+    });
+  });
+
+  describe('compact encoding', () => {
+    const compact = { ...options, pricePrecision: () => 2 };
+    const sub = (sut: FanOut, sink: FakeSink, fromSeq = 1, symbol = 'A') => {
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, symbol, 'full', fromSeq, undefined, undefined, 'compact');
+      return client;
+    };
+
+    it('reports the encoding in the subscription list, and only for compact', () => {
+      const sut = new FanOut(compact);
+      const client = sub(sut, new FakeSink());
+      sut.subscribeTicks(client, 'B', 'full', 1);
+      sut.subscribeTicks(client, 'C', 'conflated', 1, 100, undefined, 'compact');
+      expect(sut.subscriptions(client)).toEqual([
+        { symbol: 'A', channel: 'ticks', mode: 'full', encoding: 'compact' },
+        { symbol: 'B', channel: 'ticks', mode: 'full' },
+        { symbol: 'C', channel: 'ticks', mode: 'conflated', throttleMs: 100, encoding: 'compact' },
+      ]);
+      expect(sut.followers('A')).toBe(1);
+      sut.unsubscribe(client, { symbol: 'A', channel: 'ticks' });
+      expect(sut.followers('A')).toBe(0);
+    });
+
+    it('encodes a window once and shares it: a keyframe-led part first, then deltas that decode to the JSON ticks', () => {
+      const f = framing();
+      const sut = new FanOut({ ...compact, wire: { ...SOCKET_IO_WIRE, frame: f.frame } });
+      const sinks = [new FakeSink(true), new FakeSink(true), new FakeSink(true)];
+      for (const sink of sinks) sub(sut, sink);
+      const json = new FakeSink(true);
+      sut.subscribeTicks(sut.addClient(json), 'A', 'full', 1);
+      for (let w = 0; w < 4; w++) {
+        for (let i = 0; i < 3; i++) sut.onTick(tick('A', 1000 + w * 25 + i));
+        sut.flush(w * 25);
+      }
+      // Per window: one compact frame for all three sockets, one JSON frame.
+      expect(f.calls).toHaveLength(8);
+      for (const sink of sinks) {
+        expect(sink.frames).toEqual(sinks[0].frames);
+        expect(sink.keyframes()).toEqual([1, 0, 0, 0]);
+        expect(sink.decoded()).toEqual(json.ticks());
+      }
+      expect(json.ticks().map((t) => t.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      expect(sinks[0].frames[1].length).toBeLessThan(json.frames[1].length / 3);
+    });
+
+    it('gives a follower that joins mid-stream a keyframe, without changing what the others get', () => {
+      const sut = new FanOut(compact);
+      const early = new FakeSink();
+      sub(sut, early);
+      sut.onTick(tick('A'));
+      sut.onTick(tick('A'));
+      sut.flush(0);
+      const late = new FakeSink();
+      sub(sut, late, 4); // its snapshot held seq 3
+      sut.onTick(tick('A')); // 3, covered by the snapshot
+      sut.onTick(tick('A')); // 4
+      sut.flush(25);
+      sut.onTick(tick('A')); // 5
+      sut.flush(50);
+      expect(early.keyframes()).toEqual([1, 0, 0]);
+      expect(late.keyframes()).toEqual([1, 0]);
+      expect(early.decoded().map((t) => t.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(late.decoded()).toEqual(early.decoded().slice(3));
+    });
+
+    it('starts a socket with a keyframe wherever its first window begins, and after a seq gap', () => {
+      const sut = new FanOut(compact);
+      const a = new FakeSink();
+      sub(sut, a);
+      sut.onTick(tick('A'));
+      sut.flush(0);
+      seqs.A += 5; // the feed skipped seqs 2-6
+      sut.onTick(tick('A'));
+      sut.onTick(tick('A'));
+      sut.flush(25);
+      expect(a.keyframes()).toEqual([1, 1]);
+      expect(a.decoded().map((t) => t.seq)).toEqual([1, 7, 8]);
+    });
+
+    it('gives JSON and compact followers of one symbol each their own encoding', () => {
+      const sut = new FanOut(compact);
+      const json = new FakeSink();
+      const packed = new FakeSink();
+      sut.subscribeTicks(sut.addClient(json), 'A', 'full', 1);
+      const client = sub(sut, packed);
+      sut.subscribeTicks(client, 'B', 'full', 1); // JSON for B on the same socket
+      for (let i = 0; i < 5; i++) {
+        sut.onTick(tick('A', i));
+        sut.onTick(tick('B', i));
+        sut.flush(i * 25);
+      }
+      expect(json.compactFrames()).toEqual([]);
+      expect(json.ticks().map((t) => t.symbol)).toEqual(['A', 'A', 'A', 'A', 'A']);
+      expect(packed.decoded()).toEqual(json.ticks());
+      expect(packed.ticks().map((t) => t.symbol)).toEqual(['B', 'B', 'B', 'B', 'B']);
+    });
+
+    it('replays a resume in compact packets that each start with a keyframe, then streams on without a gap', () => {
+      const roomy = { ...compact, slowClientBytes: 10_000_000, maxClientBytes: 20_000_000 };
+      const sut = new FanOut(roomy);
+      const sink = new FakeSink();
+      const gap = missed(REPLAY_FRAME_TICKS + 10);
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', gap.length + 1, undefined, gap.slice(), 'compact');
+      sut.onTick(tick('A'));
+      sut.flush(0);
+      sut.onTick(tick('A'));
+      sut.flush(25);
+      expect(sink.packets.every((p) => p.startsWith('2["t"'))).toBe(true);
+      expect(sink.compactFrames().map((f) => f.length)).toEqual([1, 1, 1, 1]);
+      // Two replay packets, each led by a keyframe; the first live window after the replay
+      // starts with one too; the next is deltas.
+      expect(sink.keyframes()).toEqual([1, 1, 1, 0]);
+      const seqs = sink.decoded().map((t) => t.seq);
+      expect(seqs).toEqual(Array.from({ length: gap.length + 2 }, (_, i) => i + 1));
+      expect(sink.decoded()).toEqual(
+        JSON.parse(JSON.stringify([...gap, ...sink.decoded().slice(-2)])),
+      );
+    });
+
+    it('holds live ticks behind a compact replay the socket has not read, in order', () => {
+      const sut = new FanOut(compact);
+      const sink = new FakeSink();
+      const write = sink.write.bind(sink);
+      sink.write = (packet) => {
+        write(packet);
+        sink.buffered += packet.length;
+      };
+      const client = sut.addClient(sink);
+      sut.subscribeTicks(client, 'A', 'full', 81, undefined, missed(80), 'compact');
+      sink.buffered = 600;
+      for (let i = 0; i < 5; i++) sut.onTick(tick('A'));
+      sut.flush(0);
+      for (let now = 25; sut.isReplaying(client); now += 25) {
+        sink.buffered = 0;
+        sut.onTick(tick('A'));
+        sut.flush(now);
+      }
+      sink.buffered = 0;
+      sut.onTick(tick('A'));
+      sut.flush(10_000);
+      const seqs = sink.decoded().map((t) => t.seq);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+      expect(seqs.length).toBeGreaterThan(86);
+      expect(sink.keyframes().every((k) => k <= 1)).toBe(true);
+    });
+
+    it('sends conflated compact followers a keyframe of the latest tick, shared', () => {
+      const sut = new FanOut(compact);
+      const a = new FakeSink();
+      const b = new FakeSink();
+      for (const sink of [a, b]) {
+        sut.subscribeTicks(sut.addClient(sink), 'A', 'conflated', 1, 100, undefined, 'compact');
+      }
+      const json = new FakeSink();
+      sut.subscribeTicks(sut.addClient(json), 'A', 'conflated', 1, 100);
+      for (let now = 0; now <= 500; now += 10) {
+        sut.onTick(tick('A', now));
+        sut.flush(now);
+      }
+      expect(a.keyframes().every((k) => k === 1)).toBe(true);
+      expect(a.decoded()).toEqual(json.ticks());
+      expect(b.packets).toEqual(a.packets);
+      expect(a.decoded().length).toBeGreaterThanOrEqual(5);
+    });
+
+    it('keeps the compact encoding when a slow socket is conflated, and disconnects it like any other', () => {
+      const sut = new FanOut(compact);
+      const sink = new FakeSink();
+      const client = sub(sut, sink);
+      sink.buffered = 2000;
+      sut.onTick(tick('A'));
+      sut.flush(0);
+      expect(sink.notices).toEqual([
+        expect.objectContaining({ type: 'conflated', symbols: ['A'], throttleMs: 250 }),
+      ]);
+      expect(sut.subscriptions(client)).toEqual([
+        { symbol: 'A', channel: 'ticks', mode: 'conflated', throttleMs: 250, encoding: 'compact' },
+      ]);
+      sut.onTick(tick('A', 300));
+      sut.flush(300);
+      expect(sink.keyframes().at(-1)).toBe(1);
+      expect(sink.decoded().at(-1)?.seq).toBe(2);
+      sink.buffered = 7100;
+      sut.onTick(tick('A'));
+      sut.flush(600);
+      expect(sink.disconnected).toBe('slow consumer');
     });
   });
 });

@@ -1,9 +1,25 @@
 // The fan-out engine: batches ticks per window, encodes each once, and writes one frame per socket;
 // sockets whose frame carries one channel's news alone share one pre-built wire frame.
 // Free of Socket.IO: sockets are ClientSinks and packets are built from an injected FanOutWire
-// (socket-io.wire.ts), so the engine is tested without a server.
-import type { Interval, LiveCandle, Notice, StreamMode, Subscription, Tick } from '../contracts';
-import { subscriptionKey } from '../contracts';
+// (socket-io.wire.ts), so the engine is tested without a server. Compact subscriptions
+// (compact-ticks.encoder.ts) get their own parts, also encoded once per window and shared.
+import type {
+  Interval,
+  LiveCandle,
+  Notice,
+  StreamMode,
+  Subscription,
+  Tick,
+  TickEncoding,
+} from '../contracts';
+import { PRICE_SCALES, subscriptionKey } from '../contracts';
+import {
+  compactDelta,
+  compactEntry,
+  compactHead,
+  compactKeyframe,
+  compactPrecision,
+} from './compact-ticks.encoder';
 
 /** What the engine needs of a connected socket. */
 export interface ClientSink {
@@ -28,6 +44,8 @@ export interface ClientSink {
  */
 export interface FanOutWire {
   readonly ticksPrefix: string;
+  /** Likewise for compact tick entries, as one `t` event. */
+  readonly compactTicksPrefix: string;
   readonly candlesPrefix: string;
   readonly suffix: string;
   /**
@@ -51,6 +69,11 @@ export interface FanOutOptions {
   /** Throttle applied to a slow socket's degraded subscriptions. */
   degradedThrottleMs: number;
   wire: FanOutWire;
+  /**
+   * A symbol's price precision (decimals of its tick size), the unit compact deltas count in;
+   * without it, compact entries count in 10^-8.
+   */
+  pricePrecision?: (symbol: string) => number;
 }
 
 export const DEFAULT_THROTTLE_MS = 250;
@@ -78,6 +101,13 @@ const HOLDING = Number.MAX_SAFE_INTEGER;
 
 interface FullFollower {
   client: ClientState;
+  /** Compact encoding: in the channel's `compact` list rather than `full`. */
+  readonly compact: boolean;
+  /**
+   * Compact only: the socket holds the channel's last window's last tick (`TickChannel.base`),
+   * so the window's shared deltas apply to it. False until its first keyframe.
+   */
+  synced: boolean;
   /**
    * Ticks below this seq were in the subscriber's snapshot or replay; 0 once passed; HOLDING
    * while `replay` is being written.
@@ -91,6 +121,8 @@ interface FullFollower {
  * it, so that the socket sees that symbol's seqs in order with no gap and no duplicate.
  */
 class PendingReplay {
+  /** Compact replays: the symbol's entry head and precision. */
+  compact: { head: string; precision: number } | undefined;
   /** Next tick of `ticks` to write. */
   index = 0;
   /** Live ticks appended since the replay began. */
@@ -112,6 +144,8 @@ class PendingReplay {
 interface ConflatedFollower {
   client: ClientState;
   lastSentSeq: number;
+  /** Sent compact keyframes instead of JSON ticks. */
+  compact: boolean;
 }
 
 class ConflatedGroup {
@@ -121,15 +155,27 @@ class ConflatedGroup {
 }
 
 class TickChannel {
+  /** Full-mode followers in JSON, and in the compact encoding. */
   readonly full: FullFollower[] = [];
+  readonly compact: FullFollower[] = [];
   readonly conflated = new Map<number, ConflatedGroup>();
   readonly window: Tick[] = [];
   dirty = false;
   latest: Tick | undefined;
-  constructor(readonly symbol: string) {}
+  /** The last tick of the last window sent: what the next window's shared deltas start from. */
+  base: Tick | undefined;
+  /** The start of the symbol's compact entries, `["AAPL"`. */
+  readonly head: string;
+  constructor(
+    readonly symbol: string,
+    /** Decimals of the unit compact deltas count prices in. */
+    readonly precision: number,
+  ) {
+    this.head = compactHead(symbol);
+  }
 
   get followerCount(): number {
-    let n = this.full.length;
+    let n = this.full.length + this.compact.length;
     for (const g of this.conflated.values()) n += g.followers.length;
     return n;
   }
@@ -164,6 +210,7 @@ interface SubRecord {
 export class ClientState {
   /** Encoded parts queued for this window's frames. */
   readonly ticks: Part[] = [];
+  readonly compact: Part[] = [];
   readonly candles: Part[] = [];
   queued = false;
   degraded = false;
@@ -215,6 +262,31 @@ function encodeReplayFrame(replay: PendingReplay, maxChars: number): string {
   return out;
 }
 
+/** encodeReplayFrame for a compact replay: one entry, a keyframe first, deltas after it. */
+function encodeCompactReplayFrame(
+  replay: PendingReplay,
+  maxChars: number,
+  head: string,
+  precision: number,
+): string {
+  const ticks = replay.ticks;
+  const scale = PRICE_SCALES[precision];
+  const left = replay.missedLeft > 0 ? replay.missedLeft : ticks.length - replay.index;
+  const end = replay.index + Math.min(REPLAY_FRAME_TICKS, left);
+  let i = replay.index;
+  let prev = ticks[i++];
+  let out = `${head},${compactKeyframe(prev, precision)}`;
+  while (i < end && out.length < maxChars) {
+    const t = ticks[i++];
+    const delta = compactDelta(prev, t, scale);
+    out += delta === undefined ? `,${compactKeyframe(t, precision)}` : `,${delta}`;
+    prev = t;
+  }
+  if (replay.missedLeft > 0) replay.missedLeft -= i - replay.index;
+  replay.index = i;
+  return `${out}]`;
+}
+
 export class FanOut {
   private readonly tickChannels = new Map<string, TickChannel>();
   private readonly candleChannels = new Map<string, CandleChannel>();
@@ -237,6 +309,7 @@ export class FanOut {
   /** Plain counters, read by the metrics endpoint. */
   readonly counters = { framesWritten: 0, conflatedClients: 0, droppedClients: 0 };
   private readonly ticksPrefix: string;
+  private readonly compactPrefix: string;
   private readonly candlesPrefix: string;
   private readonly suffix: string;
   private readonly frame: ((packet: string) => string) | undefined;
@@ -252,6 +325,7 @@ export class FanOut {
 
   constructor(private readonly options: FanOutOptions) {
     this.ticksPrefix = options.wire.ticksPrefix;
+    this.compactPrefix = options.wire.compactTicksPrefix;
     this.candlesPrefix = options.wire.candlesPrefix;
     this.suffix = options.wire.suffix;
     this.frame = options.wire.frame;
@@ -333,6 +407,9 @@ export class FanOut {
    * which the fan-out now owns. They are written ahead of the live stream in `ticks` packets of
    * at most REPLAY_FRAME_TICKS, while the socket's unsent bytes allow, over this call and the
    * next flushes; the symbol's live ticks wait behind them.
+   *
+   * `encoding` 'compact': `t` packets of compact entries instead; the socket gets a keyframe of
+   * the symbol first (and at the start of every replay packet), deltas after it.
    */
   subscribeTicks(
     client: ClientState,
@@ -341,19 +418,24 @@ export class FanOut {
     fromSeq: number,
     throttleMs = DEFAULT_THROTTLE_MS,
     replay?: Tick[],
+    encoding: TickEncoding = 'json',
   ): void {
     const key = subscriptionKey('ticks', symbol);
     const prior = client.subs.get(key);
     if (prior) this.unsubscribe(client, prior.sub);
     const channel = this.tickChannel(symbol);
+    const compact = encoding === 'compact';
     let sub: Subscription;
     if (mode === 'full') {
-      const follower: FullFollower = { client, fromSeq, replay: undefined };
-      channel.full.push(follower);
+      const follower: FullFollower = { client, compact, synced: false, fromSeq, replay: undefined };
+      (compact ? channel.compact : channel.full).push(follower);
       sub = { symbol, channel: 'ticks', mode };
       if (replay?.length) {
         follower.fromSeq = HOLDING;
         follower.replay = new PendingReplay(follower, replay, fromSeq);
+        if (compact) {
+          follower.replay.compact = { head: channel.head, precision: channel.precision };
+        }
         client.replays.push(follower.replay);
         client.missedPending++;
         this.replaying.add(client);
@@ -361,10 +443,11 @@ export class FanOut {
     } else {
       let group = channel.conflated.get(throttleMs);
       if (!group) channel.conflated.set(throttleMs, (group = new ConflatedGroup(throttleMs)));
-      group.followers.push({ client, lastSentSeq: fromSeq - 1 });
+      group.followers.push({ client, lastSentSeq: fromSeq - 1, compact });
       this.conflatedChannels.add(channel);
       sub = { symbol, channel: 'ticks', mode, throttleMs };
     }
+    if (compact) sub.encoding = 'compact';
     client.subs.set(key, { sub });
     if (replay?.length && mode === 'full') this.writeReplays(client);
   }
@@ -394,7 +477,8 @@ export class FanOut {
     const channel = this.tickChannels.get(sub.symbol);
     if (!channel) return;
     if (record.sub.mode === 'full') {
-      const follower = swapRemove(channel.full, (f) => f.client === client);
+      const list = record.sub.encoding === 'compact' ? channel.compact : channel.full;
+      const follower = swapRemove(list, (f) => f.client === client);
       if (follower?.replay) this.cancelReplay(follower.replay);
     } else {
       const group = channel.conflated.get(record.sub.throttleMs ?? DEFAULT_THROTTLE_MS);
@@ -411,7 +495,7 @@ export class FanOut {
     const channel = this.tickChannels.get(tick.symbol);
     if (!channel) return;
     channel.latest = tick;
-    if (channel.full.length === 0) return;
+    if (channel.full.length === 0 && channel.compact.length === 0) return;
     channel.window.push(tick);
     if (!channel.dirty) {
       channel.dirty = true;
@@ -453,26 +537,30 @@ export class FanOut {
       const channel = dirty[c];
       const window = channel.window;
       if (window[0].ts < oldest) oldest = window[0].ts;
-      const part = new Part(encodeTicks(window));
       const firstSeq = window[0].seq;
       const full = channel.full;
-      for (let i = 0; i < full.length; i++) {
-        const f = full[i];
-        if (f.fromSeq > firstSeq) {
-          if (f.replay) {
-            this.hold(f.replay, window);
-            continue;
+      if (full.length) {
+        const part = new Part(encodeTicks(window));
+        for (let i = 0; i < full.length; i++) {
+          const f = full[i];
+          if (f.fromSeq > firstSeq) {
+            if (f.replay) {
+              this.hold(f.replay, window);
+              continue;
+            }
+            // First window after a subscribe: skip what the snapshot or replay already gave.
+            const start = window.findIndex((t) => t.seq >= f.fromSeq);
+            f.fromSeq = 0;
+            if (start < 0) continue;
+            this.enqueue(f.client).ticks.push(new Part(encodeTicks(window, start)));
+          } else {
+            if (f.fromSeq) f.fromSeq = 0;
+            this.enqueue(f.client).ticks.push(part);
           }
-          // First window after a subscribe: skip what the snapshot or replay already gave.
-          const start = window.findIndex((t) => t.seq >= f.fromSeq);
-          f.fromSeq = 0;
-          if (start < 0) continue;
-          this.enqueue(f.client).ticks.push(new Part(encodeTicks(window, start)));
-        } else {
-          if (f.fromSeq) f.fromSeq = 0;
-          this.enqueue(f.client).ticks.push(part);
         }
       }
+      if (channel.compact.length) this.flushCompact(channel, window, firstSeq);
+      channel.base = window[window.length - 1];
       window.length = 0;
       channel.dirty = false;
     }
@@ -482,13 +570,19 @@ export class FanOut {
       const latest = channel.latest;
       if (!latest) continue;
       let part: Part | undefined;
+      let keyframe: Part | undefined;
       for (const group of channel.conflated.values()) {
         if (now - group.lastRun < group.throttleMs) continue;
         group.lastRun = now;
         for (const f of group.followers) {
           if (latest.seq <= f.lastSentSeq) continue;
           f.lastSentSeq = latest.seq;
-          this.enqueue(f.client).ticks.push((part ??= new Part(JSON.stringify(latest))));
+          if (f.compact) {
+            keyframe ??= new Part(`${channel.head},${compactKeyframe(latest, channel.precision)}]`);
+            this.enqueue(f.client).compact.push(keyframe);
+          } else {
+            this.enqueue(f.client).ticks.push((part ??= new Part(JSON.stringify(latest))));
+          }
         }
       }
     }
@@ -561,6 +655,46 @@ export class FanOut {
     for (const client of this.clients) client.sink.notice(notice);
   }
 
+  /**
+   * A window of a symbol for its compact followers. The deltas against the previous window's
+   * last tick are encoded once and shared by every follower that holds that tick (all of them
+   * after their first window); one keyframe-led part is shared by those starting at the window's
+   * first tick; only a follower whose snapshot covered part of the window gets its own.
+   */
+  private flushCompact(channel: TickChannel, window: Tick[], firstSeq: number): void {
+    const compact = channel.compact;
+    const { head, precision } = channel;
+    let shared: Part | undefined;
+    let keyed: Part | undefined;
+    for (let i = 0; i < compact.length; i++) {
+      const f = compact[i];
+      if (f.fromSeq > firstSeq) {
+        if (f.replay) {
+          this.hold(f.replay, window);
+          continue;
+        }
+        const start = window.findIndex((t) => t.seq >= f.fromSeq);
+        f.fromSeq = 0;
+        if (start < 0) continue;
+        f.synced = true;
+        const entry = compactEntry(head, window, start, window.length, undefined, precision);
+        this.enqueue(f.client).compact.push(new Part(entry));
+      } else {
+        if (f.fromSeq) f.fromSeq = 0;
+        if (f.synced) {
+          shared ??= new Part(
+            compactEntry(head, window, 0, window.length, channel.base, precision),
+          );
+          this.enqueue(f.client).compact.push(shared);
+        } else {
+          f.synced = true;
+          keyed ??= new Part(compactEntry(head, window, 0, window.length, undefined, precision));
+          this.enqueue(f.client).compact.push(keyed);
+        }
+      }
+    }
+  }
+
   private enqueue(client: ClientState): ClientState {
     if (!client.queued) {
       client.queued = true;
@@ -573,6 +707,7 @@ export class FanOut {
     client.queued = false;
     if (client.closed) {
       client.ticks.length = 0;
+      client.compact.length = 0;
       client.candles.length = 0;
       return;
     }
@@ -580,6 +715,10 @@ export class FanOut {
     if (client.ticks.length) {
       this.writeParts(sink, client.ticks, this.ticksPrefix);
       client.ticks.length = 0;
+    }
+    if (client.compact.length) {
+      this.writeParts(sink, client.compact, this.compactPrefix);
+      client.compact.length = 0;
     }
     if (client.candles.length) {
       this.writeParts(sink, client.candles, this.candlesPrefix);
@@ -614,8 +753,19 @@ export class FanOut {
       }
       replay.stalledSince = undefined;
       const missed = replay.missedLeft > 0;
-      const json = encodeReplayFrame(replay, this.replayFrameChars);
-      sink.write(`${this.ticksPrefix}${json}${this.suffix}`);
+      const compact = replay.compact;
+      if (compact) {
+        const entry = encodeCompactReplayFrame(
+          replay,
+          this.replayFrameChars,
+          compact.head,
+          compact.precision,
+        );
+        sink.write(`${this.compactPrefix}${entry}${this.suffix}`);
+      } else {
+        const json = encodeReplayFrame(replay, this.replayFrameChars);
+        sink.write(`${this.ticksPrefix}${json}${this.suffix}`);
+      }
       const done = replay.index === replay.ticks.length;
       if (done) {
         const follower = replay.follower;
@@ -715,7 +865,8 @@ export class FanOut {
     for (const { sub } of [...client.subs.values()]) {
       if (sub.channel !== 'ticks' || sub.mode !== 'full') continue;
       symbols.push(sub.symbol);
-      this.subscribeTicks(client, sub.symbol, 'conflated', 0, this.options.degradedThrottleMs);
+      const throttleMs = this.options.degradedThrottleMs;
+      this.subscribeTicks(client, sub.symbol, 'conflated', 0, throttleMs, undefined, sub.encoding);
     }
     if (symbols.length) {
       client.sink.notice({
@@ -759,7 +910,10 @@ export class FanOut {
 
   private tickChannel(symbol: string): TickChannel {
     let channel = this.tickChannels.get(symbol);
-    if (!channel) this.tickChannels.set(symbol, (channel = new TickChannel(symbol)));
+    if (!channel) {
+      const precision = compactPrecision(this.options.pricePrecision?.(symbol) ?? NaN);
+      this.tickChannels.set(symbol, (channel = new TickChannel(symbol, precision)));
+    }
     return channel;
   }
 

@@ -34,8 +34,9 @@ function parse(frame: string): Promise<{ text: string; isBinary: boolean }[]> {
 }
 
 describe('SOCKET_IO_WIRE', () => {
-  it('opens and closes the ticks and candles events as Socket.IO EVENT packets', () => {
-    const { ticksPrefix, candlesPrefix, suffix } = SOCKET_IO_WIRE;
+  it('opens and closes the ticks, t and candles events as Socket.IO EVENT packets', () => {
+    const { ticksPrefix, compactTicksPrefix, candlesPrefix, suffix } = SOCKET_IO_WIRE;
+    expect(`${compactTicksPrefix}${suffix}`).toBe('2["t",[]]');
     expect(JSON.parse(`${ticksPrefix}1,2${suffix}`.slice(1))).toEqual(['ticks', [1, 2]]);
     expect(`${ticksPrefix}${suffix}`).toBe('2["ticks",[]]');
     expect(`${candlesPrefix}${suffix}`).toBe('2["candles",[]]');

@@ -31,6 +31,7 @@ function eventPacketPrefix(event: string): string {
 /** What FanOut writes for Socket.IO: event packets named from EVENTS, framed for WebSocket. */
 export const SOCKET_IO_WIRE: FanOutWire = {
   ticksPrefix: eventPacketPrefix(EVENTS.ticks),
+  compactTicksPrefix: eventPacketPrefix(EVENTS.compactTicks),
   candlesPrefix: eventPacketPrefix(EVENTS.candles),
   suffix: ']]',
   frame: engineIoWebSocketFrame,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsModule } from '../instruments/instruments.module';
+import { InstrumentsService } from '../instruments/instruments.service';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ControlRateGuard } from './control-rate.guard';
 import { DEFAULT_THROTTLE_MS, FanOut } from './fan-out';
@@ -15,14 +16,17 @@ import { SubscriptionsService } from './subscriptions.service';
   providers: [
     {
       provide: FanOut,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
+      inject: [AppConfig, InstrumentsService],
+      useFactory: (config: AppConfig, instruments: InstrumentsService) =>
         new FanOut({
           slowClientBytes: config.slowClientBytes,
           degradedGrowthBytes: config.slowClientBytes * 4,
           maxClientBytes: config.maxClientBytes,
           degradedThrottleMs: DEFAULT_THROTTLE_MS,
           wire: SOCKET_IO_WIRE,
+          // Subscriptions are to catalog symbols only; NaN (never in practice) counts in 10^-8.
+          pricePrecision: (symbol) =>
+            instruments.normalize(symbol) ? instruments.get(symbol).pricePrecision : NaN,
         }),
     },
     FanOutPump,

@@ -19,6 +19,7 @@ describe('checkSubscribe', () => {
       interval: undefined,
       mode: 'full',
       throttleMs: 250,
+      encoding: 'json',
       resume: new Map(),
     });
   });
@@ -34,6 +35,16 @@ describe('checkSubscribe', () => {
       "interval applies only to the candles channel; use channel: 'candles'",
       "throttleMs applies only to mode 'conflated'",
     ]);
+  });
+
+  it('takes the compact encoding for ticks in either mode, and refuses it for candles', () => {
+    expect(checkSubscribe({ symbols: ['AAPL'], encoding: 'compact' }).encoding).toBe('compact');
+    expect(
+      checkSubscribe({ symbols: ['AAPL'], mode: 'conflated', encoding: 'compact' }).encoding,
+    ).toBe('compact');
+    expect(
+      problems({ symbols: ['AAPL'], channel: 'candles', interval: '1m', encoding: 'compact' }),
+    ).toEqual(['encoding applies only to the ticks channel']);
   });
 
   it('orders resume points as symbols lists them, which is the order the replay budget is spent in', () => {

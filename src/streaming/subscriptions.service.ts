@@ -1,7 +1,14 @@
 // What a connection follows: subscribe (checked, resumed and snapshotted at one instant),
 // unsubscribe and the list, over the fan-out engine.
 import { Inject, Injectable } from '@nestjs/common';
-import type { LiveCandle, Snapshot, SubscribeOk, Subscription, Tick } from '../contracts';
+import type {
+  LiveCandle,
+  Snapshot,
+  SubscribeOk,
+  Subscription,
+  Tick,
+  TickEncoding,
+} from '../contracts';
 import { InvalidPayloadError, LimitExceededError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { InstrumentsService } from '../instruments/instruments.service';
@@ -19,6 +26,8 @@ export interface CheckedSubscribe {
   interval: Subscription['interval'];
   mode: Subscription['mode'];
   throttleMs: number;
+  /** Ticks channel: how its ticks are encoded. */
+  encoding: TickEncoding;
   /** Last seq held, per upper-cased symbol. */
   resume: Map<string, number>;
 }
@@ -37,6 +46,9 @@ export function checkSubscribe(dto: SubscribeDto): CheckedSubscribe {
   if (channel === 'candles' && dto.mode) problems.push('mode applies only to the ticks channel');
   if (dto.throttleMs !== undefined && mode !== 'conflated') {
     problems.push("throttleMs applies only to mode 'conflated'");
+  }
+  if (dto.encoding && channel !== 'ticks') {
+    problems.push('encoding applies only to the ticks channel');
   }
   const resume = new Map<string, number>();
   if (dto.resume) {
@@ -66,6 +78,7 @@ export function checkSubscribe(dto: SubscribeDto): CheckedSubscribe {
     interval: dto.interval,
     mode,
     throttleMs: dto.throttleMs ?? DEFAULT_THROTTLE_MS,
+    encoding: dto.encoding ?? 'json',
     resume: ordered,
   };
 }
@@ -152,9 +165,17 @@ export class SubscriptionsService {
       if (slow) {
         if (resumeFrom !== undefined) unresumable.push(symbol);
         conflated.push(symbol);
-        if (existing?.mode !== 'conflated') {
+        if (existing?.mode !== 'conflated' || (existing.encoding ?? 'json') !== req.encoding) {
           const throttleMs = this.fanOut.degradedThrottleMs;
-          this.fanOut.subscribeTicks(client, symbol, 'conflated', currentSeq + 1, throttleMs);
+          this.fanOut.subscribeTicks(
+            client,
+            symbol,
+            'conflated',
+            currentSeq + 1,
+            throttleMs,
+            undefined,
+            req.encoding,
+          );
         }
         if (current) snapshot.push(current);
         continue;
@@ -163,6 +184,7 @@ export class SubscriptionsService {
       if (resumeFrom === undefined) {
         const unchanged =
           existing?.mode === req.mode &&
+          (existing.encoding ?? 'json') === req.encoding &&
           (req.mode === 'full' || existing.throttleMs === req.throttleMs);
         if (unchanged) continue;
       } else {
@@ -170,7 +192,15 @@ export class SubscriptionsService {
         if (!missed) unresumable.push(symbol);
         else if (missed.length) replayed.push(symbol);
       }
-      this.fanOut.subscribeTicks(client, symbol, req.mode, currentSeq + 1, req.throttleMs, missed);
+      this.fanOut.subscribeTicks(
+        client,
+        symbol,
+        req.mode,
+        currentSeq + 1,
+        req.throttleMs,
+        missed,
+        req.encoding,
+      );
       if (current) snapshot.push(current);
     }
     if (conflated.length) this.stillSlow(client, conflated);

@@ -12,8 +12,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { INTERVALS, type Interval } from '../../contracts';
-import type { Channel, StreamMode } from '../../contracts';
+import { INTERVALS, TICK_ENCODINGS, type Interval } from '../../contracts';
+import type { Channel, StreamMode, TickEncoding } from '../../contracts';
 import { SocketPayload } from '../../common/validation';
 
 @SocketPayload()
@@ -50,4 +50,8 @@ export class SubscribeDto extends UnsubscribeDto {
   @IsOptional()
   @IsObject({ message: 'resume must be an object of {symbol: lastSeq}' })
   resume?: Record<string, number>;
+
+  @IsOptional()
+  @IsIn(TICK_ENCODINGS, { message: "encoding must be 'json' or 'compact'" })
+  encoding?: TickEncoding;
 }
