@@ -543,20 +543,10 @@ export class FanOut {
         const part = new Part(encodeTicks(window));
         for (let i = 0; i < full.length; i++) {
           const f = full[i];
-          if (f.fromSeq > firstSeq) {
-            if (f.replay) {
-              this.hold(f.replay, window);
-              continue;
-            }
-            // First window after a subscribe: skip what the snapshot or replay already gave.
-            const start = window.findIndex((t) => t.seq >= f.fromSeq);
-            f.fromSeq = 0;
-            if (start < 0) continue;
+          const start = this.unsentFrom(f, window, firstSeq);
+          if (start === 0) this.enqueue(f.client).ticks.push(part);
+          else if (start > 0)
             this.enqueue(f.client).ticks.push(new Part(encodeTicks(window, start)));
-          } else {
-            if (f.fromSeq) f.fromSeq = 0;
-            this.enqueue(f.client).ticks.push(part);
-          }
         }
       }
       if (channel.compact.length) this.flushCompact(channel, window, firstSeq);
@@ -668,19 +658,13 @@ export class FanOut {
     let keyed: Part | undefined;
     for (let i = 0; i < compact.length; i++) {
       const f = compact[i];
-      if (f.fromSeq > firstSeq) {
-        if (f.replay) {
-          this.hold(f.replay, window);
-          continue;
-        }
-        const start = window.findIndex((t) => t.seq >= f.fromSeq);
-        f.fromSeq = 0;
-        if (start < 0) continue;
+      const start = this.unsentFrom(f, window, firstSeq);
+      if (start < 0) continue;
+      if (start > 0) {
         f.synced = true;
         const entry = compactEntry(head, window, start, window.length, undefined, precision);
         this.enqueue(f.client).compact.push(new Part(entry));
       } else {
-        if (f.fromSeq) f.fromSeq = 0;
         if (f.synced) {
           shared ??= new Part(
             compactEntry(head, window, 0, window.length, channel.base, precision),
@@ -693,6 +677,26 @@ export class FanOut {
         }
       }
     }
+  }
+
+  /**
+   * Where a full follower's share of a symbol's window starts: 0 when it follows the stream (the
+   * shared part), the index of its first unsent tick in its first window after a subscribe (the
+   * snapshot or replay gave the rest), -1 when it gets none of it (its replay holds the window
+   * back, or the snapshot covered all of it).
+   */
+  private unsentFrom(f: FullFollower, window: readonly Tick[], firstSeq: number): number {
+    if (f.fromSeq <= firstSeq) {
+      if (f.fromSeq) f.fromSeq = 0;
+      return 0;
+    }
+    if (f.replay) {
+      this.hold(f.replay, window);
+      return -1;
+    }
+    const start = window.findIndex((t) => t.seq >= f.fromSeq);
+    f.fromSeq = 0;
+    return start;
   }
 
   private enqueue(client: ClientState): ClientState {
